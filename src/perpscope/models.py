@@ -170,6 +170,16 @@ class TakerVolume(Record, frozen=True, kw_only=True):
         return self.buy_volume / self.sell_volume if self.sell_volume else float("inf")
 
 
+class Gap(Record, frozen=True, kw_only=True):
+    """A span of a channel with no data that could not be backfilled (``ts_event`` is the span's start).
+    ``symbol`` and ``native_symbol`` are ``"*"`` when a whole connection was down."""
+
+    channel: str  # e.g. "liquidations", "funding", "open_interest"
+    ts_end: int
+    reason: str  # e.g. "reconnect", "restart", "stale connection"
+    backfilled: bool = False
+
+
 def rate_8h(rate: float, interval_h: float) -> float:
     """The 8-hour equivalent of a rate paid every ``interval_h`` hours (METHOD.md §1)."""
     return rate * 8.0 / interval_h

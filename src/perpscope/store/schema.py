@@ -95,6 +95,7 @@ TABLES: dict[str, Table] = {
         _table("candles", models.Candle, ("interval", "kind", "ts_event"), "replace"),
         _table("long_short_ratios", models.LongShortRatio, ("kind", "period", "ts_event"), "ignore"),
         _table("taker_volume", models.TakerVolume, ("period", "ts_event"), "ignore"),
+        _table("gaps", models.Gap, ("channel", "ts_event"), "replace"),
     )
 }
 
