@@ -1,0 +1,204 @@
+"""The Store contract, run on every backend (DuckDB, and PostgreSQL on a private cluster): ``any_store``."""
+
+from __future__ import annotations
+
+import msgspec
+import polars as pl
+import pyarrow as pa
+import pytest
+from store_samples import T0, every_record, liquidations
+
+from perpscope import models
+from perpscope.errors import StoreError
+from perpscope.store import Store, WriteCount, open_store, schema
+from perpscope.store.base import latest_version, migrations
+
+_RECORD_FIELDS = ("venue", "symbol", "native_symbol", "ts_event", "ts_recv", "source")
+
+
+def _stored(store: Store, spec: schema.Table) -> list[models.Record]:
+    """Every row of a table, turned back into its record type (margin brackets decoded from JSON)."""
+    columns = ", ".join(spec.column_names)
+    rows = store.query(f"SELECT {columns} FROM {spec.name} ORDER BY {', '.join(spec.key)}").to_dicts()
+    for row in rows:
+        if "margin_brackets" in row:
+            row["margin_brackets"] = msgspec.json.decode(row["margin_brackets"])
+    return [msgspec.convert(row, spec.record) for row in rows]
+
+
+def _sort_key(spec: schema.Table, record: models.Record) -> tuple[object, ...]:
+    return tuple(str(getattr(record, name)) if name in ("side", "kind") else getattr(record, name) for name in spec.key)
+
+
+def test_migrations_applied_once(any_store: Store, any_store_url: str) -> None:
+    assert any_store.schema_version() == latest_version() >= 1
+    expected = [(migration.version, migration.name) for migration in migrations()]
+    applied = any_store.query("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert applied.rows() == expected
+    assert expected[0] == (1, "initial")
+    any_store.close()
+    with open_store(any_store_url) as reopened:  # opening again applies nothing twice
+        assert reopened.schema_version() == latest_version()
+        assert reopened.count("funding") == 0
+        assert reopened.query("SELECT count(*) AS n FROM schema_migrations")["n"].to_list() == [len(expected)]
+
+
+def test_every_record_type_round_trips(any_store: Store) -> None:
+    records = every_record()
+    counts = any_store.write_records(records)
+    assert counts == {name: WriteCount(2, 2) for name in schema.TABLES}, "store_samples.py lacks a record type"
+    for spec in schema.TABLES.values():
+        written = sorted((r for r in records if type(r) is spec.record), key=lambda r: _sort_key(spec, r))
+        stored = _stored(any_store, spec)
+        assert len(stored) == 2
+        for expected, actual in zip(written, stored, strict=True):
+            for field in msgspec.structs.fields(spec.record):
+                assert getattr(actual, field.name) == getattr(expected, field.name), (spec.name, field.name)
+
+
+def test_stored_values_and_types_as_written(any_store: Store) -> None:
+    any_store.write_records(every_record())
+    liquidation = any_store.query(
+        "SELECT side, price, quantity, notional_usd, complete, ts_event FROM liquidations WHERE symbol = ?",
+        ["BTC-USDT-PERP"],
+    )
+    assert liquidation.rows() == [("long", 35_000.5, 0.012, 420.006, False, T0)]
+    assert liquidation.dtypes == [pl.String, pl.Float64, pl.Float64, pl.Float64, pl.Boolean, pl.Int64]
+    interest = any_store.query("SELECT oi_contracts, oi_usd, reported FROM open_interest ORDER BY ts_event")
+    assert interest.rows() == [(81_000.5, 2.9e9, "contracts"), (None, None, "base")]
+    assert interest.dtypes == [pl.Float64, pl.Float64, pl.String]
+    brackets = any_store.query("SELECT margin_brackets FROM instruments WHERE symbol = 'BTC-USDT-PERP'").item()
+    assert msgspec.json.decode(brackets)[1] == {
+        "floor": 50_000.0,
+        "cap": 600_000.0,
+        "max_leverage": 100.0,
+        "mmr": 0.005,
+        "maintenance_amount": 50.0,
+    }
+    assert any_store.query("SELECT margin_brackets FROM instruments WHERE symbol = 'ETH-USDT-PERP'").item() == "[]"
+    totals = any_store.query("SELECT count FROM liquidation_totals ORDER BY ts_event")
+    assert totals["count"].to_list() == [42, None]
+
+
+def test_empty_result_keeps_column_types(any_store: Store) -> None:
+    empty = any_store.query("SELECT ts_event, price, side, complete FROM liquidations WHERE price < ?", [0.0])
+    assert empty.height == 0
+    assert empty.columns == ["ts_event", "price", "side", "complete"]
+    assert empty.dtypes == [pl.Int64, pl.Float64, pl.String, pl.Boolean]
+
+
+def test_placeholders_beside_literal_percent_and_question_mark(any_store: Store) -> None:
+    any_store.write(
+        {"liquidations": liquidations(10)}  # ts_event T0+0..9; odd numbers are longs
+    )
+    found = any_store.query(
+        "SELECT count(*) AS n, '?%' AS literal FROM liquidations WHERE symbol LIKE 'BTC%' AND side = ? "
+        "AND ts_event >= ?",
+        ["long", T0 + 4],
+    )
+    assert found.rows() == [(3, "?%")]  # T0+5, +7, +9
+
+
+def test_same_batch_twice_is_stored_once(any_store: Store) -> None:
+    batch = liquidations(100)
+    assert any_store.write({"liquidations": batch}) == {"liquidations": WriteCount(100, 100)}
+    again = any_store.write({"liquidations": batch})
+    assert again == {"liquidations": WriteCount(100, 0)}
+    assert again["liquidations"].present == 100
+    assert any_store.count("liquidations") == 100
+    overlapping = any_store.write({"liquidations": liquidations(50, start=80)})  # 80..129: 30 new
+    assert overlapping == {"liquidations": WriteCount(50, 30)}
+    assert any_store.count("liquidations") == 130
+    bounds = any_store.query("SELECT min(ts_event) AS first, max(ts_event) AS last FROM liquidations")
+    assert bounds.rows() == [(T0, T0 + 129)]
+
+
+def test_duplicates_within_one_batch_are_stored_once(any_store: Store) -> None:
+    one = liquidations(1)
+    batch = pa.concat_tables([one, liquidations(1, start=1), one, one])
+    assert any_store.write({"liquidations": batch}) == {"liquidations": WriteCount(4, 2)}
+    assert any_store.count("liquidations") == 2
+    candle = next(r for r in every_record() if isinstance(r, models.Candle))
+    assert any_store.write_records([candle, candle]) == {"candles": WriteCount(2, 1)}
+    assert any_store.count("candles") == 1
+
+
+def test_replace_policy_keeps_the_latest_copy(any_store: Store) -> None:
+    candle = next(r for r in every_record() if isinstance(r, models.Candle))
+    assert any_store.write_records([candle]) == {"candles": WriteCount(1, 1)}
+    revised = msgspec.structs.replace(candle, close=35_900.0, high=35_910.0, volume=None, ts_recv=T0 + 60_000)
+    assert any_store.write_records([revised]) == {"candles": WriteCount(1, 0)}  # present, not added
+    stored = any_store.query("SELECT close, high, low, volume, ts_recv FROM candles")
+    assert stored.rows() == [(35_900.0, 35_910.0, 35_760.0, None, T0 + 60_000)]
+    instrument = next(r for r in every_record() if isinstance(r, models.Instrument))
+    any_store.write_records([instrument])
+    assert any_store.write_records([msgspec.structs.replace(instrument, tick_size=0.5)]) == {
+        "instruments": WriteCount(1, 0)
+    }
+    assert any_store.query("SELECT tick_size FROM instruments").item() == 0.5
+
+
+def test_failed_write_changes_no_table(any_store: Store) -> None:
+    any_store.write({"liquidations": liquidations(5)})
+    funding = schema.records_to_arrow([r for r in every_record() if isinstance(r, models.FundingRate)])
+    bad = liquidations(3, start=100)
+    bad = bad.set_column(bad.schema.get_field_index("price"), "price", pa.array([1.0, None, 3.0], pa.float64()))
+    with pytest.raises(StoreError, match="nothing was stored"):
+        any_store.write({"funding": funding["funding"], "liquidations": bad})  # funding first: rolled back
+    assert any_store.count("funding") == 0
+    assert any_store.count("liquidations") == 5
+    assert any_store.write({"funding": funding["funding"]}) == {"funding": WriteCount(2, 2)}  # still usable
+
+
+def test_batch_with_unknown_column_is_refused(any_store: Store) -> None:
+    batch = liquidations(2).append_column("colour", pa.array(["red", "blue"]))
+    with pytest.raises(StoreError, match=r"unknown columns \['colour'\]"):
+        any_store.write({"liquidations": batch})
+    with pytest.raises(StoreError, match="unknown table 'trades'"):
+        any_store.write({"trades": batch})
+
+
+def test_bad_query_is_a_store_error(any_store: Store) -> None:
+    with pytest.raises(StoreError, match="no_such_table"):
+        any_store.query("SELECT * FROM no_such_table")
+    assert any_store.count("prices") == 0  # the store still works after a failed query
+
+
+def test_read_only_store_refuses_writes(any_store: Store, any_store_url: str) -> None:
+    any_store.write({"liquidations": liquidations(3)})
+    with open_store(any_store_url, read_only=True) as reader:
+        assert reader.count("liquidations") == 3
+        with pytest.raises(StoreError, match="read-only"):
+            reader.write({"liquidations": liquidations(1, start=10)})
+    assert any_store.count("liquidations") == 3
+
+
+def test_database_columns_match_schema(any_store: Store) -> None:
+    sql_types = {"BIGINT": "BIGINT", "DOUBLE": "DOUBLE PRECISION", "VARCHAR": "TEXT", "BOOLEAN": "BOOLEAN"}
+    sql_types |= {"TEXT": "TEXT", "DOUBLE PRECISION": "DOUBLE PRECISION"}  # PostgreSQL spells them so
+    columns = any_store.query(
+        "SELECT table_name, column_name, is_nullable, upper(data_type) AS type FROM information_schema.columns "
+        "WHERE table_name <> 'schema_migrations' AND table_schema IN ('main', 'public') "
+        "ORDER BY table_name, ordinal_position"
+    )
+    assert sorted(set(columns["table_name"])) == sorted(schema.TABLES)
+    for spec in schema.TABLES.values():
+        rows = columns.filter(pl.col("table_name") == spec.name)
+        stored = [(r["column_name"], r["is_nullable"] == "YES", sql_types[r["type"]]) for r in rows.to_dicts()]
+        assert stored == [(c.name, c.nullable, c.sql) for c in spec.columns], spec.name
+
+
+def test_primary_keys_are_the_natural_keys(any_store: Store) -> None:
+    keys = any_store.query(
+        "SELECT k.table_name, k.column_name FROM information_schema.key_column_usage k "
+        "JOIN information_schema.table_constraints c "
+        "ON c.constraint_name = k.constraint_name AND c.table_name = k.table_name "
+        "WHERE c.constraint_type = 'PRIMARY KEY' ORDER BY k.table_name, k.ordinal_position"
+    )
+    for spec in schema.TABLES.values():
+        assert keys.filter(pl.col("table_name") == spec.name)["column_name"].to_list() == list(spec.key)
+
+
+def test_record_fields_are_the_first_columns_of_every_table() -> None:
+    for spec in schema.TABLES.values():
+        assert tuple(spec.column_names[:6]) == _RECORD_FIELDS
