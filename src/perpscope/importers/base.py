@@ -29,10 +29,12 @@ in error messages and drops before writing.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 
@@ -40,7 +42,10 @@ import pyarrow as pa
 
 from perpscope.errors import InputError, ParseError
 from perpscope.store.base import WriteCount
-from perpscope.times import EARLIEST_MS, LATEST_MS, format_ms, in_range
+from perpscope.times import EARLIEST_MS, LATEST_MS, epoch_to_ms, format_ms, in_range
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
 LINE_COLUMN = "_line"  # optional per-row source line number in a format's tables; dropped before writing
 
@@ -180,3 +185,37 @@ def require_columns(header: Sequence[str], needed: Sequence[str], *, file: str, 
             found = ", ".join(name.strip() for name in header)
             raise ParseError(f"missing column (header has: {found})", file=file, line=line, field=name)
     return {name: positions[name] for name in needed}
+
+
+def timestamp_ms(text: str, *, tz: tzinfo, file: str, line: int | None, field: str) -> int:
+    """ISO 8601 (naive times are in ``tz``) or epoch s/ms/us/ns by magnitude -> plausible milliseconds."""
+    stripped = text.strip()
+    if _NUMERIC.match(stripped):
+        return checked_ms(epoch_to_ms(float(stripped)), file=file, line=line, field=field)
+    try:
+        moment = datetime.fromisoformat(stripped)
+    except ValueError:
+        raise ParseError(
+            f"not a time: {stripped!r} (expected ISO 8601 or epoch)", file=file, line=line, field=field
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return checked_ms((micros + 500) // 1000, file=file, line=line, field=field)
+
+
+def csv_rows(source: Source, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """``(line number, cells)`` for every non-blank CSV row; a quoted cell spanning lines reports its last line."""
+    current = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal current
+        for current, text in source.text_lines():  # noqa: B007 - current is read by the loop below
+            yield text
+
+    try:
+        for cells in csv.reader(lines(), delimiter=delimiter):
+            if cells and any(cell.strip() for cell in cells):
+                yield current, cells
+    except csv.Error as error:
+        raise ParseError(f"malformed CSV: {error}", file=source.name, line=current) from None
