@@ -226,6 +226,8 @@ def test_names_pairs_and_timeframes() -> None:
     assert timeframe_hours("1d") == 24.0
     assert timeframe_hours("1Mo") is None
     assert market_of("bybit", "1000PEPE_USDT_USDT").native_symbol == "1000PEPEUSDT"
+    kpepe = market_of("hyperliquid", "kPEPE_USDC_USDC")
+    assert (kpepe.symbol, kpepe.native_symbol) == ("KPEPE-USD-PERP", "kPEPE")
     with pytest.raises(SkipFile, match="inverse"):
         market_of("binance", "BTC_USD_BTC")
     with pytest.raises(SkipFile, match="dated"):

@@ -37,6 +37,7 @@ from perpscope.errors import ParseError
 from perpscope.importers.base import ImportOptions, SkipFile, Source, source_label
 from perpscope.models import CandleKind, FundingKind, canonical_symbol
 from perpscope.times import EARLIEST_MS, LATEST_MS, MS_PER_HOUR, MS_PER_MINUTE, format_ms
+from perpscope.venues import catalog
 
 FILE_NAME = re.compile(
     r"^(?P<pair>[A-Za-z0-9][\w\-]*?)-(?P<timeframe>\d+(?:Mo|[smhdwM]))(?:-(?P<candle>[A-Za-z_]+))?"
@@ -91,7 +92,7 @@ def market_of(venue: str, pair: str) -> Market:
         raise SkipFile(f"spot pair {parts[0]}/{parts[1]}: perpscope stores perpetual futures")
     if len(parts) != 3 or not all(parts):
         raise SkipFile(f"pair {pair!r} is not a freqtrade futures pair (BASE_QUOTE_SETTLE)")
-    base, quote, settle = (part.upper() for part in parts)
+    base, quote, settle = parts[0], parts[1].upper(), parts[2].upper()  # the base keeps its case: kPEPE
     if "-" in settle:
         raise SkipFile(f"dated future {base}/{quote}:{settle}: perpscope stores perpetuals")
     if settle != quote:
@@ -100,16 +101,18 @@ def market_of(venue: str, pair: str) -> Market:
 
 
 def canonical_quote(venue: str, quote: str) -> str:
-    # Hyperliquid perps are margined in USDC but perpscope names them BTC-USD-PERP (see perpscope.models).
-    return "USD" if venue == "hyperliquid" else quote
+    """USDC-margined venues whose perpetuals perpscope quotes as USD (Hyperliquid: ``BTC-USD-PERP``)."""
+    venue_facts = catalog.facts(venue)
+    return "USD" if venue_facts is not None and venue_facts.quote == "USD" and quote == "USDC" else quote
 
 
 def native_symbol(venue: str, base: str, quote: str) -> str:
+    upper = base.upper()
     spellings = {
-        "binance": f"{base}{quote}",
-        "bybit": f"{base}{quote}",
-        "okx": f"{base}-{quote}-SWAP",
-        "hyperliquid": base,
+        "binance": f"{upper}{quote}",
+        "bybit": f"{upper}{quote}",
+        "okx": f"{upper}-{quote}-SWAP",
+        "hyperliquid": base,  # Hyperliquid coins keep their case (kPEPE)
     }
     return spellings.get(venue, f"{base}/{quote}:{quote}")  # other venues: the pair as freqtrade (ccxt) spells it
 
