@@ -1,0 +1,3 @@
+"""Bybit v5 perpetuals (linear USDT/USDC, and inverse where a message is one): endpoints, capabilities, parsing."""
+
+VENUE = "bybit"

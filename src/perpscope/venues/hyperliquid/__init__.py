@@ -1,0 +1,3 @@
+"""Hyperliquid perpetuals: endpoints, capabilities, symbol mapping and pure parse functions."""
+
+VENUE = "hyperliquid"

@@ -1,0 +1,3 @@
+"""OKX USDT swaps: endpoints, capabilities, symbol mapping and pure parse functions."""
+
+VENUE = "okx"

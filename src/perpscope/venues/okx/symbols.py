@@ -1,0 +1,39 @@
+"""OKX instrument ids: ``BTC-USDT-SWAP`` <-> ``BTC-USDT-PERP``; index ids ``BTC-USDT`` map to the same swap."""
+
+from __future__ import annotations
+
+from perpscope.errors import ParseError
+from perpscope.models import canonical_symbol
+
+
+def is_perpetual(inst_id: str) -> bool:
+    parts = inst_id.split("-")
+    return len(parts) == 3 and parts[2] == "SWAP" and all(parts[:2])
+
+
+def to_canonical(inst_id: str) -> str:
+    if not is_perpetual(inst_id):
+        raise ParseError(f"not an OKX perpetual swap: {inst_id!r}", field="instId")
+    base, quote, _ = inst_id.split("-")
+    return canonical_symbol(base, quote)
+
+
+def index_to_canonical(index_id: str) -> str:
+    """``BTC-USDT`` (an index) -> ``BTC-USDT-PERP`` (the swap it prices)."""
+    parts = index_id.split("-")
+    if len(parts) != 2 or not all(parts):
+        raise ParseError(f"not an OKX index id: {index_id!r}", field="instId")
+    return canonical_symbol(parts[0], parts[1])
+
+
+def to_native(symbol: str) -> str:
+    """``BTC-USDT-PERP`` -> ``BTC-USDT-SWAP``."""
+    parts = symbol.upper().split("-")
+    if len(parts) != 3 or parts[2] != "PERP":
+        raise ParseError(f"not a canonical perpetual symbol: {symbol!r}", field="symbol")
+    return f"{parts[0]}-{parts[1]}-SWAP"
+
+
+def index_id(symbol: str) -> str:
+    """``BTC-USDT-PERP`` -> ``BTC-USDT``, the id of the index-tickers channel."""
+    return to_native(symbol).removesuffix("-SWAP")
