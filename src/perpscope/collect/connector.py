@@ -1,0 +1,93 @@
+"""What a venue offers the collector, as one protocol each venue package implements (``<venue>/connector.py``).
+
+A connector is pure planning plus parsing: it says which websocket streams to open for some symbols, which REST
+polls to run and how often, how to turn a frame of any of those into records, and how to page REST history for a
+channel. The collector does the networking, so every venue shares one tested code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from perpscope.collect.http import HttpClient
+from perpscope.collect.session import StreamSpec
+from perpscope.models import Record
+from perpscope.venues.capabilities import Channel, VenueCapabilities
+
+
+@dataclass(frozen=True)
+class Carried:
+    """One channel of one symbol that a stream or poll carries (what a reconnect can cost)."""
+
+    channel: Channel
+    symbol: str  # canonical
+    native_symbol: str
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    spec: StreamSpec
+    carries: tuple[Carried, ...]
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    key: str  # stable name, recorded with the response (the connector parses by it)
+    path: str
+    params: tuple[tuple[str, str], ...]
+    interval_s: float
+    carries: tuple[Carried, ...]
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """How often polled channels are fetched, in seconds."""
+
+    open_interest_s: float = 10.0
+    funding_s: float = 60.0
+    other_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class VenueUrls:
+    """Base URLs replacing a venue's real ones (tests, the simulator, a proxy); empty means the venue's own."""
+
+    rest: str = ""
+    websocket: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectorSettings:
+    symbols: tuple[str, ...]  # bases (``BTC``) or canonical symbols
+    intervals: Intervals = field(default_factory=Intervals)
+    urls: VenueUrls = field(default_factory=VenueUrls)
+
+
+class Connector(Protocol):
+    venue: str
+    capabilities: VenueCapabilities
+    http: HttpClient
+
+    def streams(self) -> Sequence[StreamPlan]:
+        """The websocket connections to open, split to respect the venue's per-connection limits."""
+        ...
+
+    def polls(self) -> Sequence[PollPlan]:
+        """REST requests to repeat for what is not streamed."""
+        ...
+
+    def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
+        """Records in one frame or response of stream/poll ``key``; control messages (acks, pongs) give none.
+        Raises ParseError for a malformed payload."""
+        ...
+
+    def can_backfill(self, channel: Channel) -> bool:
+        """Whether REST history can fill a gap in ``channel``."""
+        ...
+
+    def backfill(self, channel: Channel, symbol: str, since: int, until: int) -> AsyncIterator[list[Record]]:
+        """Pages of ``channel`` records for ``symbol`` with ``since <= ts_event <= until`` (ms)."""
+        ...
