@@ -47,6 +47,7 @@ from perpscope.times import EARLIEST_MS, LATEST_MS, epoch_to_ms, format_ms, in_r
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 
+QUOTES = ("USDT", "USDC", "USD")  # quote suffixes recognised in native symbols such as BTCUSDT
 LINE_COLUMN = "_line"  # optional per-row source line number in a format's tables; dropped before writing
 
 
@@ -219,3 +220,15 @@ def csv_rows(source: Source, delimiter: str = ",") -> Iterator[tuple[int, list[s
                 yield current, cells
     except csv.Error as error:
         raise ParseError(f"malformed CSV: {error}", file=source.name, line=current) from None
+
+
+def split_symbol(text: str) -> tuple[str, str, str] | None:
+    """``btcusdt`` / ``BTC-USDT-PERP`` / ``BTC/USDT`` -> (``BTC``, ``USDT``, native spelling)."""
+    upper = text.upper()
+    pieces = [piece for piece in re.split(r"[-/:_]", upper) if piece and piece not in {"PERP", "SWAP"}]
+    if len(pieces) >= 2 and pieces[1] in QUOTES:
+        return pieces[0], pieces[1], upper.replace("-PERP", "").replace("-", "")
+    for quote in QUOTES:
+        if upper.endswith(quote) and len(upper) > len(quote) and upper[: -len(quote)].isalnum():
+            return upper[: -len(quote)], quote, upper
+    return None
