@@ -220,6 +220,6 @@ def liquidation_totals(frame: pl.DataFrame, context: Context) -> dict[str, pa.Ta
 
 def orderbook_depth(frame: pl.DataFrame, context: Context) -> dict[str, pa.Table]:
     raise SkipFile(
-        f"{context.file}: order-book depth snapshots (no time column, one row per venue and coin) have no table "
-        "in perpscope's store; nothing imported"
+        "order-book depth snapshots (no time column, one row per venue and coin) have no table in perpscope's "
+        "store; nothing imported"
     )
