@@ -1,0 +1,43 @@
+"""What the fake venue's server needs from a venue's wire format: one :class:`Dialect` per venue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from perpscope.fakevenue.market import Event
+from perpscope.fakevenue.state import MarketState
+from perpscope.models import Record
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One websocket message: the stream it belongs to, its text, and the records it carries."""
+
+    stream: str
+    payload: str
+    records: tuple[Record, ...]
+
+
+@dataclass(frozen=True)
+class RestAnswer:
+    status: int
+    body: Any  # JSON-encodable
+    records: tuple[Record, ...]  # what a 200 answer delivers
+
+
+class Dialect(Protocol):
+    venue: str
+
+    def initial_streams(self, path: str) -> tuple[frozenset[str], bool]: ...
+
+    def on_message(self, text: str) -> tuple[frozenset[str], str | None]: ...
+
+    def wrap(self, stream: str, payload: str, wrapped: bool) -> str: ...
+
+    def render(self, event: Event) -> list[Rendered]: ...
+
+    def malformed(self, stream: str, number: int) -> str: ...
+
+    def rest(self, path: str, query: Mapping[str, str], state: MarketState) -> RestAnswer | None: ...

@@ -1,0 +1,43 @@
+"""What a fake venue remembers of its market: REST history and the latest values, per base."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from perpscope.fakevenue.market import (
+    Event,
+    FundingSettlement,
+    LiquidationEvent,
+    MarkEvent,
+    OpenInterestEvent,
+)
+
+
+@dataclass
+class MarketState:
+    funding: dict[str, list[FundingSettlement]] = field(default_factory=lambda: defaultdict(list))
+    open_interest: dict[str, list[OpenInterestEvent]] = field(default_factory=lambda: defaultdict(list))
+    marks: dict[str, MarkEvent] = field(default_factory=dict)
+    liquidations: dict[str, list[LiquidationEvent]] = field(default_factory=lambda: defaultdict(list))
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, FundingSettlement):
+            self.funding[event.base].append(event)
+        elif isinstance(event, OpenInterestEvent):
+            self.open_interest[event.base].append(event)
+        elif isinstance(event, MarkEvent):
+            self.marks[event.base] = event
+        else:
+            self.liquidations[event.base].append(event)
+
+
+Row = TypeVar("Row", FundingSettlement, OpenInterestEvent)
+
+
+def window(rows: list[Row], start: int | None, end: int | None, limit: int) -> list[Row]:
+    """Rows with ``start <= ts <= end``, ascending: the first ``limit`` after ``start`` when it is given, else the
+    last ``limit`` before ``end`` (how the venues page their history)."""
+    chosen = [row for row in rows if (start is None or row.ts >= start) and (end is None or row.ts <= end)]
+    return chosen[:limit] if start is not None else chosen[-limit:]
