@@ -115,7 +115,7 @@ class _Frame(msgspec.Struct):
     """A combined-stream wrapper ``{"stream", "data"}``; both are absent on a raw ``/ws/<stream>`` message."""
 
     stream: str = ""
-    data: msgspec.Raw | None = None
+    data: msgspec.Raw = msgspec.Raw()
     e: str = ""
 
 
@@ -128,7 +128,7 @@ def _unwrap(payload: Payload) -> tuple[str, Payload | bytes]:
     if isinstance(payload, list):
         return "", payload
     frame = decode(payload, _Frame, source=WS_SOURCE)
-    if frame.data is not None:
+    if frame.data:
         return frame.stream, bytes(frame.data)
     return frame.e, payload
 

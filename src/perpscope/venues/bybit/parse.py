@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 import msgspec
 
 from perpscope.errors import ParseError, VenueResponseError
-from perpscope.models import FundingKind, FundingRate
+from perpscope.models import Candle, CandleKind, FundingKind, FundingRate, Liquidation, Side
 from perpscope.venues.bybit import VENUE, endpoints, symbols
 from perpscope.venues.bybit.capabilities import CAPABILITIES
 from perpscope.venues.decoding import Payload, decode
@@ -88,3 +88,150 @@ def parse_funding_history(
         )
         for row in funding_rows
     ]
+
+
+# ---------------------------------------------------------------- websocket
+
+
+class _Envelope(msgspec.Struct):
+    topic: str = ""
+    type: str = ""
+    ts: int = 0
+    data: msgspec.Raw = msgspec.Raw()
+
+
+def envelope(payload: Payload) -> tuple[str, int, Payload | bytes]:
+    """(topic, ts, data) of a public push; ("", 0, []) for replies such as ``{"op": "subscribe", ...}``."""
+    if isinstance(payload, dict):
+        return str(payload.get("topic", "")), int(payload.get("ts") or 0), payload.get("data") or []
+    message = decode(payload, _Envelope, source=WS_SOURCE)
+    if not message.data:
+        return "", 0, []
+    return message.topic, message.ts, bytes(message.data)
+
+
+def _liquidation(
+    native: str, side: str, size: float, price: float, ts: int, ts_recv: int, source: str, *, complete: bool
+) -> Liquidation | None:
+    if not symbols.is_perpetual(native):
+        return None
+    if side not in ("Buy", "Sell"):
+        raise ParseError(f"unknown position side {side!r}", file=source, field="S")
+    # Inverse sizes are USD; linear sizes are coins.
+    quantity, notional = (size / price, size) if symbols.is_inverse(native) else (size, size * price)
+    return Liquidation(
+        venue=VENUE,
+        symbol=canonical(native, source),
+        native_symbol=native,
+        ts_event=ts,
+        ts_recv=ts_recv,
+        source=source,
+        side=Side.LONG if side == "Buy" else Side.SHORT,  # the position's side: Buy = a long was liquidated
+        price=price,
+        quantity=quantity,
+        notional_usd=notional,
+        complete=complete,
+    )
+
+
+class _AllLiquidation(msgspec.Struct):
+    T: int
+    s: str
+    S: str
+    v: float
+    p: float
+
+
+def parse_all_liquidation(payload: Payload, ts_recv: int) -> list[Liquidation]:
+    """``allLiquidation.{symbol}``: every liquidation, batched every 500 ms."""
+    source = f"{WS_SOURCE} allLiquidation"
+    _, _, data = envelope(payload)
+    records = []
+    for row in decode(data, list[_AllLiquidation], source=source):
+        record = _liquidation(row.s, row.S, row.v, row.p, row.T, ts_recv, source, complete=True)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+class _LegacyLiquidation(msgspec.Struct):
+    symbol: str
+    side: str
+    size: float
+    price: float
+    updatedTime: int
+
+
+def parse_liquidation(payload: Payload, ts_recv: int) -> list[Liquidation]:
+    """The superseded ``liquidation.{symbol}`` topic: at most one liquidation per second (a lower bound)."""
+    source = f"{WS_SOURCE} liquidation"
+    _, _, data = envelope(payload)
+    row = decode(data, _LegacyLiquidation, source=source)
+    record = _liquidation(row.symbol, row.side, row.size, row.price, row.updatedTime, ts_recv, source, complete=False)
+    return [record] if record is not None else []
+
+
+class _KlinePush(msgspec.Struct):
+    start: int
+    interval: str
+    open: float
+    close: float
+    high: float
+    low: float
+    volume: float
+    turnover: float
+    confirm: bool
+
+
+def parse_kline(payload: Payload, ts_recv: int, *, closed_only: bool = True) -> list[Candle]:
+    """``kline.{interval}.{symbol}``: bars once confirmed (``confirm``) unless ``closed_only`` is False."""
+    source = f"{WS_SOURCE} kline"
+    topic, _, data = envelope(payload)
+    native = topic.rsplit(".", 1)[-1]
+    if not symbols.is_perpetual(native):
+        return []
+    return [
+        Candle(
+            venue=VENUE,
+            symbol=canonical(native, source),
+            native_symbol=native,
+            ts_event=bar.start,
+            ts_recv=ts_recv,
+            source=source,
+            interval=canonical_interval(bar.interval),
+            kind=CandleKind.LAST,
+            open=bar.open,
+            high=bar.high,
+            low=bar.low,
+            close=bar.close,
+            volume=bar.volume,
+            quote_volume=bar.turnover,
+        )
+        for bar in decode(data, list[_KlinePush], source=source)
+        if bar.confirm or not closed_only
+    ]
+
+
+_INTERVALS = {
+    "1": "1m",
+    "3": "3m",
+    "5": "5m",
+    "15": "15m",
+    "30": "30m",
+    "60": "1h",
+    "120": "2h",
+    "240": "4h",
+    "360": "6h",
+    "720": "12h",
+    "D": "1d",
+    "W": "1w",
+    "M": "1M",
+}
+
+
+def canonical_interval(native: str) -> str:
+    """Bybit kline intervals are minutes or D/W/M: ``60`` -> ``1h``."""
+    try:
+        return _INTERVALS[native]
+    except KeyError:
+        raise ParseError(f"unknown kline interval {native!r}", field="interval") from None

@@ -11,6 +11,11 @@ def is_perpetual(inst_id: str) -> bool:
     return len(parts) == 3 and parts[2] == "SWAP" and all(parts[:2])
 
 
+def is_inverse(inst_id: str) -> bool:
+    """Coin-margined swaps are quoted in USD (``BTC-USD-SWAP``): their ``ctVal`` is in USD, not in the coin."""
+    return is_perpetual(inst_id) and inst_id.split("-")[1] == "USD"
+
+
 def to_canonical(inst_id: str) -> str:
     if not is_perpetual(inst_id):
         raise ParseError(f"not an OKX perpetual swap: {inst_id!r}", field="instId")
