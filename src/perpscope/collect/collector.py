@@ -94,7 +94,7 @@ class Collector:
         if connector.venue in self.errors:
             return
         self.errors[connector.venue] = str(error)
-        log.error("%s: %s", connector.venue, error)
+        log.info("%s dropped: %s", connector.venue, error)  # the caller reports self.errors
         for task in self._venue_tasks.get(connector.venue, []):
             if task is not asyncio.current_task():
                 task.cancel()
@@ -206,3 +206,19 @@ class Collector:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+HISTORY_TABLES = ("liquidations", "prices", "funding", "open_interest")
+
+
+def restart_since(store: Store, venue: str, now: int, max_lookback_ms: int) -> int | None:
+    """When this venue's collection last received anything (ms), not further back than ``max_lookback_ms``: the
+    start of the restart gap. None for a venue never collected into this store."""
+    latest: int | None = None
+    for table in HISTORY_TABLES:
+        sql = f"SELECT max(ts_recv) AS latest FROM {table} WHERE venue = ? AND source NOT LIKE 'import%'"
+        frame = store.query(sql, [venue])
+        value = frame["latest"][0]
+        if value is not None and (latest is None or int(value) > latest):
+            latest = int(value)
+    return None if latest is None else max(latest, now - max_lookback_ms)

@@ -29,6 +29,9 @@ class HttpSettings:
     budget_share: float = 0.5  # share of the venue's published request budget this process may use
 
 
+DEFAULT_HTTP = HttpSettings()
+
+
 class TokenBucket:
     """At most ``rate_per_s`` units per second on average, bursts up to ``capacity``."""
 
