@@ -95,7 +95,8 @@ class Source:
         chunks: list[bytes] = []
         try:
             with self.open(report=False) as stream:
-                while sum(map(len, chunks)) < size and (chunk := stream.read(min(size, 4096))):
+                read = getattr(stream, "read1", stream.read)  # read1: a truncated file still shows its beginning
+                while sum(map(len, chunks)) < size and (chunk := read(min(size, 4096))):
                     chunks.append(chunk)
         except (OSError, EOFError, ParseError):
             pass  # a damaged file still sniffs by what could be read; read() reports the damage

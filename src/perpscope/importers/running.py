@@ -116,6 +116,7 @@ def import_unit(store: Store, unit: Unit, settings: Settings) -> FileImport | No
         if found is None:
             if not unit.explicit:
                 return FileImport(unit.name, unit.path, "-", {}, skipped=UNRECOGNISED)
+            source.read_bytes()  # a damaged container (truncated gzip) is the better error: it raises here
             names = ", ".join(f.name for f in settings.formats)
             raise UnknownFormatError(f"{source.name}: unknown format (no importer recognises it); formats: {names}")
         detected.append((source, found))

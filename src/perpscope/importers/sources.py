@@ -68,7 +68,11 @@ class _Guarded(io.BufferedIOBase):
         return self._guard(lambda: self._inner.read(-1 if size is None else size))
 
     def read1(self, size: int = -1) -> bytes:
-        return self.read(size)
+        """What is decoded so far (used for sniffing: a truncated file still shows its beginning)."""
+        inner_read1 = getattr(self._inner, "read1", None)
+        if inner_read1 is None:
+            return self.read(size)
+        return self._guard(lambda: bytes(inner_read1(size)))
 
     def readline(self, size: int | None = -1) -> bytes:
         return self._guard(lambda: self._inner.readline(-1 if size is None else size))
