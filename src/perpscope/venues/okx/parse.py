@@ -123,22 +123,31 @@ class _Arg(msgspec.Struct):
 
 
 class _Push(msgspec.Struct):
-    """A channel push ``{"arg": {...}, "data": [...]}``; subscription acknowledgements carry ``event`` instead."""
+    """A channel push ``{"arg": {...}, "data": [...]}`` or a REST answer ``{"code": "0", "data": [...]}``;
+    subscription acknowledgements carry ``event`` and no data."""
 
     arg: _Arg | None = None
     data: msgspec.Raw = msgspec.Raw()
     event: str = ""
+    code: str = "0"
+    msg: str = ""
 
 
-def _push(payload: Payload) -> tuple[str, Payload | bytes]:
-    """(channel, data) of a push; ("", []) for events such as ``{"event": "subscribe"}``."""
+def _push(payload: Payload) -> tuple[str | None, Payload | bytes]:
+    """(channel, data) of a push; channel None for a REST answer; ("", []) for events such as subscribe."""
     if isinstance(payload, dict):
-        arg = payload.get("arg") or {}
-        return str(arg.get("channel", "")), payload.get("data") or []
+        check_code(str(payload.get("code", "0")), str(payload.get("msg", "")), WS_SOURCE)
+        arg = payload.get("arg")
+        return (str(arg.get("channel", "")) if arg else None), payload.get("data") or []
     push = decode(payload, _Push, source=WS_SOURCE)
-    if push.arg is None or not push.data:
+    check_code(push.code, push.msg, WS_SOURCE)
+    if not push.data:
         return "", []
-    return push.arg.channel, bytes(push.data)
+    return (push.arg.channel if push.arg else None), bytes(push.data)
+
+
+def _source(channel: str | None, push_name: str, rest_path: str) -> str:
+    return f"{WS_SOURCE} {push_name}" if channel is not None else rest_source(rest_path)
 
 
 def _ws_common(inst_id: str, ts: str, ts_recv: int, source: str) -> dict[str, Any]:
@@ -205,8 +214,8 @@ class _OpenInterestPush(msgspec.Struct):
 
 def parse_open_interest(payload: Payload, ts_recv: int) -> list[OpenInterest]:
     """``open-interest`` (and REST ``/api/v5/public/open-interest``): contracts, with the coin amount alongside."""
-    source = f"{WS_SOURCE} open-interest"
-    _, data = _push(payload)
+    channel, data = _push(payload)
+    source = _source(channel, endpoints.OPEN_INTEREST_CHANNEL, endpoints.OPEN_INTEREST.path)
     records = []
     for row in decode(data, list[_OpenInterestPush], source=source):
         if not symbols.is_perpetual(row.instId):
@@ -233,8 +242,8 @@ class _MarkPush(msgspec.Struct):
 
 def parse_mark_price(payload: Payload, ts_recv: int) -> list[Price]:
     """``mark-price`` (and REST ``/api/v5/public/mark-price``)."""
-    source = f"{WS_SOURCE} mark-price"
-    _, data = _push(payload)
+    channel, data = _push(payload)
+    source = _source(channel, endpoints.MARK_PRICE_CHANNEL, endpoints.MARK_PRICE.path)
     return [
         Price(kind=PriceKind.MARK, price=row.markPx, **_ws_common(row.instId, row.ts, ts_recv, source))
         for row in decode(data, list[_MarkPush], source=source)
