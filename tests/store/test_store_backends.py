@@ -202,3 +202,10 @@ def test_primary_keys_are_the_natural_keys(any_store: Store) -> None:
 def test_record_fields_are_the_first_columns_of_every_table() -> None:
     for spec in schema.TABLES.values():
         assert tuple(spec.column_names[:6]) == _RECORD_FIELDS
+
+
+def test_query_cannot_change_data(any_store: Store) -> None:
+    any_store.write({"liquidations": liquidations(3)})
+    with pytest.raises(StoreError):
+        any_store.query("DELETE FROM liquidations")
+    assert any_store.count("liquidations") == 3
