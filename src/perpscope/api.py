@@ -136,24 +136,24 @@ class Perpscope:
         ``oi_usd_start``, ``change_usd``, ``change_base``, ``change_fraction``; null where no print lies in
         the 2 h before that start.
         """
-        at_ms = self._moment(at, "at")
-        latest = self._latest_oi_usd(symbol, at_ms)
-        if latest.is_empty():
-            raise self._nothing("open_interest", "open interest", symbol, at_ms)
-        as_of = at_ms if at_ms is not None else int(latest["ts_event"].max())  # type: ignore[arg-type]
-        rows = oi_math.with_age(latest, as_of)
-        if window is not None:
-            start = as_of - self._span(window)
-            rows = oi_math.with_change(rows, self._latest_oi_usd(symbol, start), start)
-        return self._frame(rows.with_columns(as_of=pl.lit(as_of, dtype=pl.Int64)))
+        return self._frame(self._open_interest_rows(symbol, self._moment(at, "at"), window))
 
     def open_interest_totals(self, symbol: str | None = None, at: Moment = None, window: Span | None = None) -> Any:
         """Per base, :meth:`open_interest` summed over the fresh venues with a USD value (``oi_usd``,
         ``venues``, and with ``window`` ``change_usd`` over ``venues_with_change``)."""
-        rows = self.open_interest(symbol, at, window)
-        rows = rows if isinstance(rows, pl.DataFrame) else pl.from_pandas(rows)
-        as_of = int(rows["as_of"][0])
-        return self._frame(oi_math.totals(rows).with_columns(as_of=pl.lit(as_of, dtype=pl.Int64)))
+        rows = self._open_interest_rows(symbol, self._moment(at, "at"), window)
+        return self._frame(oi_math.totals(rows).with_columns(as_of=pl.lit(rows["as_of"][0], dtype=pl.Int64)))
+
+    def _open_interest_rows(self, symbol: str | None, at: int | None, window: Span | None) -> pl.DataFrame:
+        latest = self._latest_oi_usd(symbol, at)
+        if latest.is_empty():
+            raise self._nothing("open_interest", "open interest", symbol, at)
+        as_of = at if at is not None else int(latest["ts_event"].max())  # type: ignore[arg-type]
+        rows = oi_math.with_age(latest, as_of)
+        if window is not None:
+            start = as_of - self._span(window)
+            rows = oi_math.with_change(rows, self._latest_oi_usd(symbol, start), start)
+        return rows.with_columns(as_of=pl.lit(as_of, dtype=pl.Int64))
 
     def open_interest_history(
         self,

@@ -136,11 +136,11 @@ def test_funding_table_says_units_and_sources(db: str) -> None:
     output = run(db, "funding").output
     for header in ("rate %/interval", "8h %", "APR %", "OI USD", "weight %"):
         assert header in output
-    assert "0.00125" in output  # hyperliquid's hourly rate, in percent, without losing a digit
+    assert "0.001250" in output  # hyperliquid's hourly rate in percent, six decimals
     assert "10.95" in output
-    assert "OI-weighted 8h: 0.0100% (APR 10.95%) over binance, hyperliquid" in output
-    assert "sources: binance (import binance.csv.gz), hyperliquid (import hyperliquid.csv.gz)" in output
-    assert "OI: binance (binance oi), hyperliquid (hyperliquid oi)" in output
+    assert "OI-weighted 8h: 0.010000% (APR 10.95%) over binance, hyperliquid" in output
+    assert "sources: import binance.csv.gz (binance); import hyperliquid.csv.gz (hyperliquid)" in output
+    assert "OI: binance oi (binance); hyperliquid oi (hyperliquid)" in output
     assert "data as of 2025-10-09 08:00:00 UTC" in output
 
 
@@ -177,7 +177,7 @@ def test_liquidations_json(db: str) -> None:
 
 def test_liquidations_table_and_empty_window_note(db: str) -> None:
     output = run(db, "liquidations", "--at", T_ISO).output
-    for text in ("long USD", "short USD", "lower bound", "sources: binance, bybit (binance ws; bybit ws)"):
+    for text in ("long USD", "short USD", "lower bound", "sources: binance ws (binance); bybit ws (bybit)"):
         assert text in output
     later = run(db, "liquidations", "--at", "2025-10-20T00:00:00Z").output
     assert "no liquidations for BTC in the 24h to 2025-10-20 00:00:00 UTC; latest stored: 2025-10-09 07:00:00 UTC" in (

@@ -20,6 +20,8 @@ from perpscope.analytics import liquidations as liquidation_math
 from perpscope.cli.common import App, console, pass_app, print_json
 from perpscope.times import format_ms, now_ms, parse_duration, parse_time, to_datetime
 
+RATE_DIGITS = 6  # percent decimals for funding rates: 0.000012% (an hourly 1.2e-7) still shows
+
 FUNDING_UNITS = {
     "rate": "fraction per interval_h hours, as the venue publishes it (0.0001 = 0.01%)",
     "interval_h": "hours",
@@ -106,8 +108,9 @@ def funding(app: App, symbol: str, at: int | None, as_json: bool) -> None:
     for row in rows.iter_rows(named=True):
         settled = _short_time(row["funding_time"]) + ("" if row["current"] else " (stale)")
         oi = _compact(row["oi_usd"]) + ("*" if row["oi_usd_derived"] else "")
-        cells = [row["venue"], row["symbol"], _pct(row["rate"], 4), f"{row['interval_h']:g}", _pct(row["rate_8h"], 4)]
-        cells += [_pct(row["apr"], 2), settled, _pct(row["predicted_rate"], 4), oi, _pct(row["weight"], 1)]
+        cells = [row["venue"], row["symbol"], _pct(row["rate"], RATE_DIGITS), f"{row['interval_h']:g}"]
+        cells += [_pct(row["rate_8h"], RATE_DIGITS)]
+        cells += [_pct(row["apr"], 2), settled, _pct(row["predicted_rate"], RATE_DIGITS), oi, _pct(row["weight"], 1)]
         table.add_row(*cells)
     console.print(table)
     for line in _funding_footer(rows, aggregate, at):
@@ -121,13 +124,15 @@ def _funding_footer(rows: pl.DataFrame, aggregate: dict[str, Any], at: int | Non
         lines = [f"OI-weighted 8h: not available (no venue has a current rate and OI in USD no older than {age})"]
     else:
         lines = [
-            f"OI-weighted 8h: {_pct(weighted, 4)}% (APR {_pct(aggregate['oi_weighted_apr'], 2)}%) over "
+            f"OI-weighted 8h: {_pct(weighted, RATE_DIGITS)}% (APR {_pct(aggregate['oi_weighted_apr'], 2)}%) over "
             f"{', '.join(aggregate['venues_included'])}; weights: OI USD at or before as-of, no older than {age}"
         ]
     if aggregate["venues_excluded"]:
         lines.append(f"not weighted: {', '.join(aggregate['venues_excluded'])} (stale rate, or no recent OI)")
     if aggregate["simple_mean_rate_8h"] is not None:
-        lines.append(f"simple mean 8h: {_pct(aggregate['simple_mean_rate_8h'], 4)}% (every current venue counts once)")
+        lines.append(
+            f"simple mean 8h: {_pct(aggregate['simple_mean_rate_8h'], RATE_DIGITS)}% (every current venue counts once)"
+        )
     if rows["oi_usd_derived"].fill_null(False).any():
         lines.append("* OI USD derived from base units x price (see --json oi_usd_basis)")
     lines.append(f"sources: {_sources(rows, 'source')}; OI: {_sources(rows, 'oi_source')}")
@@ -270,10 +275,9 @@ def _liquidations_table(symbol: str, window: str, totals: pl.DataFrame) -> Table
 def _liquidations_footer(totals: pl.DataFrame, since: int, until: int, note: str | None) -> list[str]:
     lines = [note] if note else []
     if not totals.is_empty() and totals["lower_bound"].any():
-        lines.append("lower bound: the venue's feed drops events (at most one per symbol per second): at least this")
-    sources = sorted({source or "unnamed" for group in totals["sources"].to_list() for source in group})
-    if sources:
-        lines.append(f"sources: {', '.join(sorted(set(totals['venue'])))} ({'; '.join(sources)})")
+        lines.append("lower bound: the venue's public feed is throttled and drops events: at least this much")
+    if not totals.is_empty():
+        lines.append(f"sources: {_sources(totals.explode('sources'), 'sources')}")
     lines.append(f"window: after {format_ms(since)} up to and including {format_ms(until)}")
     return lines
 
@@ -337,12 +341,7 @@ def _iso(ms: int | None) -> str | None:
 
 
 def _pct(fraction: float | None, digits: int) -> str:
-    """Percent with ``digits`` decimals, more (up to 6) when a rate would otherwise lose digits (0.00125)."""
-    if fraction is None or math.isnan(fraction):
-        return "—"
-    text = f"{fraction * 100:.6f}".rstrip("0")
-    decimals = len(text.partition(".")[2])
-    return f"{fraction * 100:.{max(digits, decimals) if digits >= 4 else digits}f}"
+    return "—" if fraction is None or math.isnan(fraction) else f"{fraction * 100:.{digits}f}"
 
 
 def _compact(value: float | None) -> str:
@@ -376,13 +375,12 @@ def _duration(ms: int) -> str:
 
 
 def _sources(rows: pl.DataFrame, column: str) -> str:
-    """``venue (source; source)`` for each venue, from a frame's ``source``-like column."""
-    pairs = rows.select("venue", column).drop_nulls("venue").unique().sort("venue", column)
-    named: dict[str, list[str]] = {}
+    """``source (venue, venue); source (venue)`` from a frame's ``source``-like column."""
+    pairs = rows.select("venue", column).drop_nulls().unique().sort(column, "venue")
+    venues: dict[str, list[str]] = {}
     for venue, source in pairs.iter_rows():
-        if source is not None:
-            named.setdefault(venue, []).append(source or "unnamed")
-    return ", ".join(f"{venue} ({'; '.join(sources)})" for venue, sources in named.items()) or "none"
+        venues.setdefault(source or "unnamed", []).append(venue)
+    return "; ".join(f"{source} ({', '.join(names)})" for source, names in venues.items()) or "none"
 
 
 def _as_of_line(as_of: int, at: int | None) -> str:
