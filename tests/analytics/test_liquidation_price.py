@@ -286,7 +286,7 @@ def test_bankruptcy_price() -> None:
 
 
 def test_side_parsing() -> None:
-    assert [side_sign(s) for s in (Side.LONG, "SHORT", 1, -1)] == [1, -1, 1, -1]
+    assert [side_sign(s) for s in (Side.LONG, "SHORT", 1, -1, np.int8(-1))] == [1, -1, 1, -1, -1]
     assert side_signs(["long", "short", "Long"]).tolist() == [1, -1, 1]
     for bad in ("flat", 0, True):
         with pytest.raises(ValueError, match="is not long/short"):
@@ -411,7 +411,7 @@ def test_vectorised_equals_scalar_on_many_levels(venue: str) -> None:
         venue, signs, entries, leverages, quantities, TABLES[venue], check_max_leverage=False
     )
     scalar = [
-        liquidation_price(venue, int(s), e, lev, q, TABLES[venue], check_max_leverage=False)
+        liquidation_price(venue, s, e, lev, q, TABLES[venue], check_max_leverage=False)
         for s, e, lev, q in zip(signs, entries, leverages, quantities, strict=True)
     ]
     assert vectorised.tolist() == scalar

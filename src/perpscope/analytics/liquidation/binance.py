@@ -1,5 +1,5 @@
 """Binance USDⓈ-M futures, one-way mode (METHOD.md §3; Binance FAQ "How to Calculate Liquidation Price of
-USDⓈ-M Futures Contracts"):
+USDⓈ-M Futures Contracts", binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93):
 
     LP = (WB - TMM + UPNL + cum - s x Q x EP) / (Q x MMR - s x Q)
 

@@ -27,14 +27,14 @@ import numpy.typing as npt
 from perpscope.analytics.liquidation.brackets import FloatArray, IndexArray, MarginTable
 from perpscope.models import Side
 
-SideLike = Side | str | int
+SideLike = Side | str | int | np.integer
 
 
 def side_sign(side: SideLike) -> int:
     """+1 for a long, -1 for a short; accepts ``Side``, ``"long"``/``"short"`` or the sign itself."""
-    if isinstance(side, int) and not isinstance(side, bool):
+    if isinstance(side, int | np.integer) and not isinstance(side, bool):
         if side in (1, -1):
-            return side
+            return int(side)
     elif isinstance(side, str):
         normalised = side.lower()
         if normalised == Side.LONG:
