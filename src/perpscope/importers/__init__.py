@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, tzinfo
 from pathlib import Path
 
-from perpscope.importers import binance_archive, freqtrade, tidy, web_export
+from perpscope.importers import binance_archive, freqtrade, rest_json, tidy, web_export
 from perpscope.importers.base import FileImport, Format, ImportOptions, SkipFile, Source
 from perpscope.importers.running import OnDone, run
 from perpscope.store import Store
@@ -22,9 +22,9 @@ FORMATS: list[Format] = []
 # -- registered formats ---------------------------------------------------------------------------------------
 # Each format module ends with an instance (``FORMAT``); add it here, in detection order. Formats with strict
 # signatures first (Binance archive: file name + column count), the tidy layouts (exact header sets) after them.
-# rest_json: add it when its module lands (before web_export: JSON never looks like CSV, but keep the strict first).
 FORMATS.append(binance_archive.FORMAT)  # file name + column count
 FORMATS.append(freqtrade.FORMAT)  # file name + magic number
+FORMATS.append(rest_json.FORMAT)  # JSON key signatures
 FORMATS.append(tidy.FORMAT)  # exact header / parquet schema
 FORMATS.append(web_export.FORMAT)  # looser: labels written for people
 # --------------------------------------------------------------------------------------------------------------
