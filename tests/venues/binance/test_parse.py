@@ -166,6 +166,9 @@ def test_mark_price_docs_example_and_array_stream(nautilus: Nautilus) -> None:
     # ``!markPrice@arr`` pushes a list of the same objects inside a combined-stream wrapper.
     wrapped = {"stream": "!markPrice@arr@1s", "data": [msgspec.json.decode(nautilus("binance/mark_price_stream.json"))]}
     assert parse.parse_mark_price(wrapped, TS_RECV, interval_h=4.0) == records
+    # The same array on a raw ``/ws/!markPrice@arr@1s`` connection arrives bare.
+    bare = b"[" + nautilus("binance/mark_price_stream.json") + b"]"
+    assert parse.parse_message(bare, TS_RECV, interval_h=4.0) == records
 
 
 def test_kline_stream_closed_bar(nautilus: Nautilus) -> None:

@@ -34,6 +34,8 @@ from perpscope.venues.decoding import Payload, decode, decode_as, optional_float
 
 DEFAULT_INTERVAL_H = CAPABILITIES.default_funding_interval_h
 WS_SOURCE = "binance ws"
+# A bare JSON array on a raw ``/ws/`` connection can only be the all-symbols mark price stream.
+ALL_MARK_PRICES = endpoints.ALL_MARK_PRICES_STREAM
 
 
 def _rest(endpoint_path: str) -> str:
@@ -126,8 +128,10 @@ def _unwrap(payload: Payload) -> tuple[str, Payload | bytes]:
             return str(payload.get("stream", "")), payload["data"]
         return str(payload.get("e", "")), payload
     if isinstance(payload, list):
-        return "", payload
-    frame = decode(payload, _Frame, source=WS_SOURCE)
+        return ALL_MARK_PRICES, payload
+    frame: _Frame | list[msgspec.Raw] = decode_as(payload, _Frame | list[msgspec.Raw], source=WS_SOURCE)
+    if isinstance(frame, list):
+        return ALL_MARK_PRICES, payload
     if frame.data:
         return frame.stream, bytes(frame.data)
     return frame.e, payload
