@@ -6,10 +6,10 @@ opened with ``dataframes="pandas"``. No caller below this layer builds SQL of it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -22,6 +22,9 @@ from perpscope.errors import InputError, QueryError
 from perpscope.models import FundingKind
 from perpscope.store import Store, open_store
 from perpscope.times import MS_PER_DAY, format_ms, now_ms, parse_duration, parse_time
+
+if TYPE_CHECKING:
+    from perpscope.importers import FileImport
 
 DataFrames = Literal["polars", "pandas"]
 Moment = int | str | datetime | None  # int ms UTC, a string for perpscope.times.parse_time, or a datetime
@@ -51,12 +54,25 @@ class Perpscope:
         *,
         format: str | None = None,
         tz: tzinfo = UTC,
+        venue: str | None = None,
+        symbol: str | None = None,
         progress: bool = False,
-    ) -> Any:
-        """Import files (see ``perpscope import --help``); each file whole or not at all."""
-        from perpscope.importers import import_paths
+        on_done: Callable[[FileImport], None] | None = None,
+    ) -> list[FileImport]:
+        """Import files and directories (see docs/importing.md); each file whole or not at all. ``on_done``
+        hears about each file as soon as it is stored, before a later file can fail."""
+        from perpscope.importers import import_paths  # the importers load pyarrow readers only when asked
 
-        return import_paths(self.store, [Path(p) for p in paths], format=format, tz=tz, progress=progress)
+        return import_paths(
+            self.store,
+            [Path(path).expanduser() for path in paths],
+            format=format,
+            tz=tz,
+            venue=venue,
+            symbol=symbol,
+            progress=progress,
+            on_done=on_done,
+        )
 
     # -- funding (docs/views.md) -----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from perpscope.cli.common import App, console, pass_app
-from perpscope.importers import FileImport, format_names, import_paths
+from perpscope.importers import FileImport, format_names
 from perpscope.times import timezone
 
 
@@ -35,8 +35,7 @@ def import_command(
     api = app.api(read_only=False)
     done: list[FileImport] = []
     try:
-        import_paths(
-            api.store,
+        api.import_files(
             list(paths),
             format=format_name,
             tz=zone,
