@@ -1,8 +1,8 @@
 """The collector: every venue's streams and polls, parsed into records, flushed to the store every second.
 
-One asyncio task per websocket stream, per poll and per backfill; one flush loop that first appends the raw frames
-to the recorder (when on), then writes the records of the last second in one transaction, so a recording always
-holds at least what the store holds. A venue whose first connection fails is reported once and dropped; the
+One asyncio task per websocket stream, per poll and per backfill; one flush loop that writes the records of the
+last second in one transaction. The recorder (when on) writes each raw frame before it is parsed, so a recording
+always holds at least what the store holds. A venue whose first connection fails is reported once and dropped; the
 collector stops when told (:meth:`Collector.stop`, wired to SIGINT/SIGTERM by the CLI) or when no venue is left.
 """
 
@@ -194,9 +194,6 @@ class Collector:
             await self.flush()
 
     async def flush(self) -> None:
-        """Raw frames first, then records: whatever the store holds, the recording holds too."""
-        if self.recorder is not None:
-            self.recorder.flush()
         await self.writer.flush()
         self.status.stored = self.writer.added
         self.status.repeated = self.writer.received - self.writer.added

@@ -1,9 +1,11 @@
 """Raw frames on disk, and reading them back.
 
 Each line is one frame: ``{"t": ts_recv_ms, "v": venue, "k": stream key, "p": payload text}``. Files are
-``<dir>/<venue>/<YYYY-MM-DD>T<HH>.jsonl.gz`` (UTC hour of receipt), so they rotate hourly. Every flush appends
-one complete gzip member: after a SIGKILL everything up to the last flush is readable, and a reader that meets a
-torn last member keeps the whole lines it can decompress. ``gzip``/``zcat`` read the files as they are.
+``<dir>/<venue>/<YYYY-MM-DD>T<HH>[.<n>].jsonl.gz`` (UTC hour of receipt), so they rotate hourly; a process that
+finds its hour's file already there (a restart) starts ``.1``, ``.2``... rather than append to a stream it did not
+finish. Every frame is compressed with a sync flush and handed to the operating system at once: a SIGKILL loses
+nothing already received, because the kernel holds what was written. A file whose process died has no gzip
+trailer; :func:`read_frames` reads it to the last whole line (``zcat`` does too, then warns).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import datetime as dt
 import logging
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,57 +31,65 @@ class RawFrame(msgspec.Struct, frozen=True):
     p: str  # payload, as received
 
 
-@dataclass(frozen=True)
-class RecorderSettings:
-    flush_interval_s: float = 1.0
+def hour_of(ts_ms: int) -> str:
+    return dt.datetime.fromtimestamp(ts_ms / 1000, tz=dt.UTC).strftime("%Y-%m-%dT%H")
 
 
-def hour_file(folder: Path, venue: str, ts_ms: int) -> Path:
-    hour = dt.datetime.fromtimestamp(ts_ms / 1000, tz=dt.UTC).strftime("%Y-%m-%dT%H")
-    return folder / venue / f"{hour}{SUFFIX}"
+def fresh_path(folder: Path, venue: str, hour: str) -> Path:
+    """The hour's file, or the first ``.<n>`` variant not yet taken."""
+    path = folder / venue / f"{hour}{SUFFIX}"
+    number = 0
+    while path.exists():
+        number += 1
+        path = folder / venue / f"{hour}.{number}{SUFFIX}"
+    return path
+
+
+class _HourFile:
+    """One gzip stream, written frame by frame, each frame flushed through to the operating system."""
+
+    def __init__(self, path: Path, hour: str):
+        self.path = path
+        self.hour = hour
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle: BinaryIO = path.open("xb", buffering=0)
+        self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: gzip header and trailer
+
+    def write(self, line: bytes) -> None:
+        self._handle.write(self._compressor.compress(line) + self._compressor.flush(zlib.Z_SYNC_FLUSH))
+
+    def close(self) -> None:
+        self._handle.write(self._compressor.flush(zlib.Z_FINISH))
+        self._handle.close()
 
 
 class Recorder:
-    """Appends frames; :meth:`flush` writes one gzip member per open file. Not thread-safe: one event loop."""
+    """Writes frames as they arrive, one open file per venue. Not thread-safe: use it from one event loop."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self.frames = 0
-        self._buffers: dict[Path, list[bytes]] = {}
-        self._files: dict[Path, BinaryIO] = {}
+        self._files: dict[str, _HourFile] = {}
         self._encoder = msgspec.json.Encoder()
 
     def add(self, venue: str, key: str, ts_recv: int, payload: str) -> None:
-        line = self._encoder.encode(RawFrame(ts_recv, venue, key, payload)) + b"\n"
-        self._buffers.setdefault(hour_file(self.folder, venue, ts_recv), []).append(line)
+        hour = hour_of(ts_recv)
+        current = self._files.get(venue)
+        if current is None or current.hour != hour:
+            if current is not None:
+                current.close()
+            current = self._files[venue] = _HourFile(fresh_path(self.folder, venue, hour), hour)
+        current.write(self._encoder.encode(RawFrame(ts_recv, venue, key, payload)) + b"\n")
         self.frames += 1
 
-    def flush(self) -> None:
-        buffers, self._buffers = self._buffers, {}
-        for path, lines in buffers.items():
-            handle = self._files.get(path)
-            if handle is None:
-                self._close_other_hours(path)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                handle = self._files[path] = path.open("ab")
-            handle.write(_gzip_member(b"".join(lines)))
-            handle.flush()
-
-    def _close_other_hours(self, path: Path) -> None:
-        """A new hour for a venue: the previous hour's file is complete."""
-        for other in [p for p in self._files if p.parent == path.parent and p != path]:
-            self._files.pop(other).close()
+    @property
+    def paths(self) -> list[Path]:
+        return [file.path for file in self._files.values()]
 
     def close(self) -> None:
-        self.flush()
-        for handle in self._files.values():
-            handle.close()
+        for file in self._files.values():
+            file.close()
         self._files.clear()
-
-
-def _gzip_member(data: bytes) -> bytes:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
-    return compressor.compress(data) + compressor.flush()
 
 
 def recordings(folder: str | Path) -> list[Path]:
@@ -89,8 +98,8 @@ def recordings(folder: str | Path) -> list[Path]:
 
 
 def read_frames(path: Path) -> Iterator[RawFrame]:
-    """The frames in one file. A truncated or corrupt tail (a crash mid-write) ends the file quietly, with a
-    warning naming the file; bad lines are skipped with a warning naming file and line."""
+    """The frames in one file. An unfinished or torn tail (the writer was killed) ends the file with a warning
+    naming it; bad lines are skipped with a warning naming file and line."""
     data = path.read_bytes()
     line_number = 0
     decoder = msgspec.json.Decoder(RawFrame)
@@ -108,7 +117,7 @@ def read_frames(path: Path) -> Iterator[RawFrame]:
 
 
 def _members(data: bytes) -> Iterator[tuple[bytes, bool]]:
-    """Decompressed gzip members of ``data`` with whether each was complete."""
+    """Decompressed gzip members of ``data``, each with whether it was finished (has its trailer)."""
     while data:
         decompressor = zlib.decompressobj(31)
         try:

@@ -42,6 +42,9 @@ def _common(base: str, ts: int, source: str) -> dict[str, Any]:
 class BinanceDialect:
     venue = VENUE
 
+    def __init__(self, page_cap: int | None = None):
+        self.page_cap = page_cap  # fewer rows per page than asked for, to make callers page (None: as documented)
+
     # -- websocket -----------------------------------------------------------------------------------------
 
     def initial_streams(self, path: str) -> tuple[frozenset[str], bool]:
@@ -144,10 +147,10 @@ class BinanceDialect:
             return _open_interest(base, state)
         start, end = _optional_int(query.get("startTime")), _optional_int(query.get("endTime"))
         if path == FUNDING_PATH:
-            limit = min(int(query.get("limit", 100)), 1000)
+            limit = min(int(query.get("limit", 100)), 1000, self.page_cap or 1000)
             return _funding_history(window(state.funding[base], start, end, limit))
         if path == OPEN_INTEREST_HIST_PATH:
-            limit = min(int(query.get("limit", 30)), 500)
+            limit = min(int(query.get("limit", 30)), 500, self.page_cap or 500)
             return _open_interest_history(window(state.open_interest[base], start, end, limit))
         return None
 

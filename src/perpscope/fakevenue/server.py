@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from perpscope.fakevenue.dialect import Dialect, Rendered
-from perpscope.fakevenue.faults import NO_FAULTS, FaultPlan
+from perpscope.fakevenue.faults import NO_FAULTS, FaultPlan, HttpFault
 from perpscope.fakevenue.ledger import Ledger
 from perpscope.fakevenue.market import Event
 from perpscope.fakevenue.state import MarketState
@@ -51,6 +51,7 @@ class FakeVenue:
         self._clients: list[_Client] = []
         self._server: Server | None = None
         self._lock = asyncio.Lock()
+        self._fault_counts: dict[int, int] = {}
 
     @property
     def rest_url(self) -> str:
@@ -155,13 +156,22 @@ class FakeVenue:
 
     # -- REST ----------------------------------------------------------------------------------------------
 
+    def _http_fault(self, path: str, query: str) -> HttpFault | None:
+        """The first fault whose own count of matching requests has reached one of its numbers."""
+        chosen = None
+        for index, fault in enumerate(self.faults.http):
+            if fault.matches(path, query):
+                self._fault_counts[index] = self._fault_counts.get(index, 0) + 1
+                if chosen is None and self._fault_counts[index] in fault.requests:
+                    chosen = fault
+        return chosen
+
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return None
         parts = urlsplit(request.path)
-        number = self.ledger.requests.get(parts.path, 0) + 1
-        self.ledger.requests[parts.path] = number
-        fault = self.faults.http_fault(parts.path, number)
+        self.ledger.requests[parts.path] = self.ledger.requests.get(parts.path, 0) + 1
+        fault = self._http_fault(parts.path, parts.query)
         if fault is not None and fault.delay_s:
             await asyncio.sleep(fault.delay_s)
         if fault is not None and fault.status != 200:
