@@ -13,7 +13,8 @@ from perpscope.api import Perpscope
 from perpscope.api import open as open_api
 from perpscope.config import Settings
 
-console = Console()
+# Piped output (files, CI logs) gets room for the wide tables instead of rich's 80-column fallback.
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 
