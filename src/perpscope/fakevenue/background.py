@@ -25,10 +25,10 @@ class BackgroundVenue:
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-venue", daemon=True)
         self._playing: list[Future[None]] = []
 
-    def __enter__(self) -> FakeVenue:
+    def __enter__(self) -> BackgroundVenue:
         self._thread.start()
         self.call(self.venue.start())
-        return self.venue
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

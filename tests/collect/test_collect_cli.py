@@ -1,0 +1,113 @@
+"""The collect, backfill and replay commands, end to end against the fake venue (on its own thread)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+from collect_helpers import COMPOSE_CLI, cli_with_collect, closed_port
+
+from perpscope.cli.collecting import parse_venue_urls
+from perpscope.collect.connector import VenueUrls
+from perpscope.collect.recorder import Recorder
+from perpscope.fakevenue import FaultPlan, HttpFault
+from perpscope.fakevenue.background import BackgroundVenue
+from perpscope.fakevenue.binance import FUNDING_PATH, BinanceDialect
+from perpscope.fakevenue.market import FundingSettlement, LiquidationEvent
+from perpscope.models import Side
+from perpscope.store import DuckDBStore
+
+T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+EIGHT_HOURS = 28_800_000
+
+
+def test_venue_urls_accept_one_base_or_each_part() -> None:
+    urls = parse_venue_urls(["binance=http://127.0.0.1:9000", "okx.rest=http://r:1", "okx.ws=ws://w:2"])
+    assert urls.of("binance") == VenueUrls("http://127.0.0.1:9000", "ws://127.0.0.1:9000")
+    assert urls.of("okx") == VenueUrls("http://r:1", "ws://w:2")
+    assert urls.of("bybit") == VenueUrls()
+
+
+def test_without_network_each_venue_is_one_clear_error(tmp_path: Path) -> None:
+    port = closed_port()
+    arguments = [
+        *("--db", str(tmp_path / "db.duckdb"), "collect", "--venues", "binance", "--symbols", "BTC,ETH"),
+        *("--venue-url", f"binance=http://127.0.0.1:{port}", "--status-every", "0"),
+    ]
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", COMPOSE_CLI, *arguments], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error: binance: cannot connect to ws://127.0.0.1:{port}/stream")
+    assert time.monotonic() - started < 20
+
+
+def test_an_unknown_venue_is_named(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli_with_collect(), ["--db", str(tmp_path / "db.duckdb"), "collect", "--venues", "kraken"]
+    )
+    assert result.exit_code != 0
+    assert "no collector for venue 'kraken'" in str(result.exception)
+
+
+def test_backfill_pages_history_through_429_and_5xx(tmp_path: Path) -> None:
+    faults = FaultPlan(http=(HttpFault(FUNDING_PATH, (2,), 429, retry_after_s=1), HttpFault(FUNDING_PATH, (3,), 503)))
+    settlements = [FundingSettlement("BTC", T0 + n * EIGHT_HOURS, round(0.0001 + n * 1e-6, 8)) for n in range(250)]
+    db = tmp_path / "db.duckdb"
+    with BackgroundVenue(BinanceDialect(page_cap=100), faults) as background:
+        venue = background.venue
+        background.publish_all(settlements)
+        result = CliRunner().invoke(
+            cli_with_collect(),
+            [
+                *("--db", str(db), "backfill", "--venue", "binance", "--symbol", "BTC"),
+                *("--channel", "funding_settled", "--since", "2026-01-01", "--until", "2026-12-31"),
+                *("--venue-url", f"binance={venue.rest_url}"),
+            ],
+        )
+        requests = venue.ledger.requests[FUNDING_PATH]
+    assert result.exit_code == 0, result.output
+    assert "binance funding_settled BTC: 250 records fetched (source: binance REST), 250 new to the store" in (
+        result.output
+    )
+    assert requests == 4 + 2  # pages of 100, 100, 50 and an empty one; one 429 and one 503 retried
+    store = DuckDBStore(db, read_only=True)
+    rows = store.query("SELECT ts_event, rate, interval_h, kind FROM funding ORDER BY ts_event").rows()
+    assert len(rows) == 250
+    assert rows[0] == (T0, 0.0001, 8.0, "settled")
+    assert rows[249] == (T0 + 249 * EIGHT_HOURS, 0.000349, 8.0, "settled")
+
+
+def test_backfill_refuses_a_channel_without_history(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli_with_collect(),
+        [
+            *("--db", str(tmp_path / "db.duckdb"), "backfill", "--venue", "binance", "--symbol", "BTC"),
+            *("--channel", "liquidations", "--since", "7d"),
+        ],
+    )
+    assert result.exit_code != 0
+    assert str(result.exception) == "binance keeps no REST history for liquidations: it can only be collected live"
+
+
+def test_replay_command_reports_its_counts(tmp_path: Path) -> None:
+    dialect = BinanceDialect()
+    recorder = Recorder(tmp_path / "rec")
+    for number in range(3):
+        event = LiquidationEvent("BTC", T0 + number, Side.SHORT, 90_000.0 + number, 0.1)
+        (rendered,) = dialect.render(event)
+        recorder.add("binance", "binance ws0", T0 + 50, dialect.wrap(rendered.stream, rendered.payload, True))
+    recorder.close()
+    arguments = ["--db", str(tmp_path / "db.duckdb"), "replay", str(tmp_path / "rec")]
+    first = CliRunner().invoke(cli_with_collect(), arguments)
+    second = CliRunner().invoke(cli_with_collect(), arguments)
+    assert first.exit_code == 0, first.output
+    assert "1 files, 3 frames (0 malformed, skipped): 3 records parsed, 3 new to the store" in first.output
+    assert "3 records parsed, 0 new to the store" in second.output
