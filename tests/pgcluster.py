@@ -93,6 +93,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _temporary_root() -> str:
+    """The system temporary directory, unless the server user cannot reach it or a socket path would be too
+    long there (unix socket paths are limited to about 100 bytes): then ``/tmp``."""
+    root = Path(tempfile.gettempdir())
+    reachable = all(part.stat().st_mode & 0o001 for part in (root, *root.parents))
+    return str(root) if reachable and len(str(root)) < 40 else "/tmp"
+
+
 def start(*, durable: bool = False, attempts: int = 3) -> Cluster:
     """Create and start a cluster. ``durable=False`` turns fsync off (tests); benchmarks keep the defaults."""
     bin_dir = find_bin_dir()
@@ -100,7 +108,7 @@ def start(*, durable: bool = False, attempts: int = 3) -> Cluster:
     if bin_dir is None or reason:
         raise ClusterError(reason or "no PostgreSQL binaries")
     user = _server_user() if os.geteuid() == 0 else None
-    directory = Path(tempfile.mkdtemp(prefix="perpscope-pg-"))
+    directory = Path(tempfile.mkdtemp(prefix="perpscope-pg-", dir=_temporary_root()))
     if user is not None:
         os.chown(directory, user.pw_uid, user.pw_gid)
     cluster = Cluster(directory, bin_dir, 0, user)
