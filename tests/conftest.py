@@ -9,6 +9,9 @@ import pytest
 
 from perpscope.store import DuckDBStore
 
+# The private PostgreSQL cluster and the `any_store` fixture (DuckDB and PostgreSQL) for every test directory.
+pytest_plugins = ["pg_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 

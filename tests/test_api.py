@@ -28,7 +28,6 @@ from perpscope.models import (
     Side,
 )
 from perpscope.store import DuckDBStore, Store
-from pg_fixtures import *  # noqa: F403  (any_store: each test on DuckDB and on PostgreSQL)
 
 H = 3_600_000
 T = 1_759_996_800_000  # 2025-10-09 08:00:00 UTC, a settlement on every venue below

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def test_misspelled_environment_variable_is_named() -> None:
 
 def test_wrong_type_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, '[store]\nlock_timeout_s = "soon"\n')
-    with pytest.raises(ConfigError, match="'store.lock_timeout_s' must be float, got 'soon'"):
+    with pytest.raises(ConfigError, match=re.escape("'store.lock_timeout_s' must be float, got 'soon'")):
         load_settings(path, environ={})
 
 
