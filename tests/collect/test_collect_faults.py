@@ -1,94 +1,136 @@
-"""Every fault the fake venue can inject, at once, through the real websocket and HTTP code path on loopback:
-whatever the venue delivered is stored exactly once, what it could not deliver lies inside a recorded gap, and the
-status counters say what happened."""
+"""Every fault the fake venue can inject, at once, through the real websocket and HTTP code path on loopback, for
+each venue with a connector: whatever the venue delivered is stored exactly once, what it could not deliver lies
+inside a recorded gap, and the status counters say what happened."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pytest
 from collect_helpers import now_ms, stored_keys
 
 from perpscope.collect.collector import Collector, CollectorSettings
-from perpscope.collect.connector import ConnectorSettings, Intervals, VenueUrls
+from perpscope.collect.connector import Connector, ConnectorSettings, Intervals, VenueUrls
 from perpscope.collect.http import HttpSettings
 from perpscope.collect.session import SessionSettings
 from perpscope.collect.writer import WriterSettings
 from perpscope.fakevenue import FakeVenue, FaultPlan, HttpFault
-from perpscope.fakevenue.binance import FUNDING_PATH, OPEN_INTEREST_HIST_PATH, OPEN_INTEREST_PATH, BinanceDialect
+from perpscope.fakevenue import binance as fake_binance
+from perpscope.fakevenue import bybit as fake_bybit
+from perpscope.fakevenue.dialect import Dialect
 from perpscope.fakevenue.market import LiquidationEvent, MarkEvent, scripted
 from perpscope.models import Liquidation
 from perpscope.store import DuckDBStore
 from perpscope.venues.binance.connector import BinanceConnector
+from perpscope.venues.bybit.connector import BybitConnector
 
-FAULTS = FaultPlan(
+STREAM_FAULTS = FaultPlan(
     disconnect_after=(80,),  # abrupt TCP abort
     stall_after=(260,),  # half-open: open but silent
     malformed_before=(20, 21),  # one frame that is not JSON, one with a non-number
     duplicate=(30, 31, 150),
     swap=(40, 160),  # held back and sent after the next frame
-    http=(
-        HttpFault(OPEN_INTEREST_PATH, (3,), 429, retry_after_s=1),
-        HttpFault(OPEN_INTEREST_PATH, (4, 5, 6), 503, query="symbol=ETHUSDT"),  # one ETH poll fails for good
-        HttpFault(OPEN_INTEREST_HIST_PATH, (1,), 502),  # ...and its backfill is retried once
-        HttpFault(FUNDING_PATH, (2, 5), delay_s=0.3),  # slow but in time
-        HttpFault(FUNDING_PATH, (7,), 500),
-    ),
 )
 TABLES = ("liquidations", "prices", "funding", "open_interest")
+UNFILLABLE = {"funding_predicted", "index", "liquidations", "mark"}  # streamed, and no REST history
 STEPS = 420  # 10 ms apart: about 4.2 s of market, two symbols
+
+
+def _http_faults(polled: str, history: str) -> tuple[HttpFault, ...]:
+    return (
+        HttpFault(polled, (3,), 429, retry_after_s=1),
+        HttpFault(polled, (4, 5, 6), 503, query="symbol=ETHUSDT"),  # one ETH poll fails for good...
+        HttpFault(history, (1,), 502),  # ...and the first history page of any backfill is asked twice
+        HttpFault(polled, (2, 5), delay_s=0.3, query="symbol=BTCUSDT"),  # slow but in time
+    )
+
+
+@dataclass(frozen=True)
+class VenueCase:
+    venue: str
+    dialect: Callable[[], Dialect]
+    connector: Callable[[ConnectorSettings, HttpSettings], Connector]
+    faults: FaultPlan
+    history_path: str
+    polled_channel: str  # the channel whose failed ETH poll is backfilled
+    refilled_on_reconnect: frozenset[str]  # streamed channels that REST history refills after a reconnect
+
+
+BINANCE_HISTORY = fake_binance.OPEN_INTEREST_HIST_PATH
+CASES = (
+    VenueCase(
+        "binance",
+        fake_binance.BinanceDialect,
+        BinanceConnector,
+        replace(
+            STREAM_FAULTS, http=_http_faults(fake_binance.OPEN_INTEREST_PATH, fake_binance.OPEN_INTEREST_HIST_PATH)
+        ),
+        BINANCE_HISTORY,
+        "open_interest",
+        frozenset(),
+    ),
+    VenueCase(
+        "bybit",
+        fake_bybit.BybitDialect,
+        BybitConnector,
+        replace(STREAM_FAULTS, http=_http_faults(fake_bybit.FUNDING_PATH, fake_bybit.OPEN_INTEREST_PATH)),
+        fake_bybit.OPEN_INTEREST_PATH,
+        "funding_settled",
+        frozenset({"open_interest"}),
+    ),
+)
 
 
 @dataclass
 class Outcome:
+    case: VenueCase
     venue: FakeVenue
     collector: Collector
     store: DuckDBStore
     started: int  # ms: when the played market began
 
 
-@pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    store = DuckDBStore(tmp_path_factory.mktemp("faults") / "faults.duckdb")
+@pytest.fixture(scope="module", params=CASES, ids=[case.venue for case in CASES])
+def outcome(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    case: VenueCase = request.param
+    store = DuckDBStore(tmp_path_factory.mktemp(case.venue) / "faults.duckdb")
+    return asyncio.run(_collect_through_faults(case, store))
 
-    async def scenario() -> Outcome:
-        async with FakeVenue(BinanceDialect(), FAULTS) as venue:
-            for event in scripted(("BTC", "ETH"), 10, now_ms() - 60_000, step_ms=1_000):
-                await venue.publish(event)  # the market before the collector starts: REST history only
-            settings = ConnectorSettings(
-                ("BTC", "ETH"),
-                Intervals(open_interest_s=0.2, funding_s=0.3),
-                VenueUrls(venue.rest_url, venue.websocket_url),
-            )
-            http = HttpSettings(timeout_s=2.0, max_attempts=3, backoff_initial_s=0.05)
-            session = SessionSettings(stale_after_s=1.0, backoff_initial_s=0.05, jitter=0.2)
-            collector = Collector(
-                [BinanceConnector(settings, http)],
-                store,
-                CollectorSettings(session=session, writer=WriterSettings(flush_interval_s=0.5)),
-            )
-            running = asyncio.create_task(collector.run())
-            while venue.connections == 0:
-                await asyncio.sleep(0.01)
-            started = now_ms() + 200
-            await venue.play(scripted(("BTC", "ETH"), STEPS, started, step_ms=10))
-            await asyncio.sleep(0.6)  # the last polls and flush; less than the stale threshold
-            while collector.backfilling:
-                await asyncio.sleep(0.05)
-            collector.stop()
-            await running
-            return Outcome(venue, collector, store, started)
 
-    return asyncio.run(scenario())
+async def _collect_through_faults(case: VenueCase, store: DuckDBStore) -> Outcome:
+    async with FakeVenue(case.dialect(), case.faults) as venue:
+        for event in scripted(("BTC", "ETH"), 10, now_ms() - 60_000, step_ms=1_000):
+            await venue.publish(event)  # the market before the collector starts: REST history only
+        urls = VenueUrls(venue.rest_url, venue.websocket_url)
+        settings = ConnectorSettings(("BTC", "ETH"), Intervals(open_interest_s=0.2, funding_s=0.2), urls)
+        http = HttpSettings(timeout_s=2.0, max_attempts=3, backoff_initial_s=0.05)
+        session = SessionSettings(stale_after_s=1.0, backoff_initial_s=0.05, jitter=0.2)
+        collector = Collector(
+            [case.connector(settings, http)],
+            store,
+            CollectorSettings(session=session, writer=WriterSettings(flush_interval_s=0.5)),
+        )
+        running = asyncio.create_task(collector.run())
+        while venue.connections == 0:
+            await asyncio.sleep(0.01)
+        started = now_ms() + 200
+        await venue.play(scripted(("BTC", "ETH"), STEPS, started, step_ms=10))
+        await asyncio.sleep(0.6)  # the last polls and flush; less than the stale threshold
+        while collector.backfilling:
+            await asyncio.sleep(0.05)
+        collector.stop()
+        await running
+        return Outcome(case, venue, collector, store, started)
 
 
 def test_the_collector_survived_every_fault(outcome: Outcome) -> None:
     ledger = outcome.venue.ledger
     assert outcome.collector.errors == {}
     assert (ledger.disconnects, ledger.stalls, ledger.malformed_sent) == (1, 1, 2)
-    assert ledger.requests[OPEN_INTEREST_HIST_PATH] >= 2  # the failed page was asked again
+    assert ledger.requests[outcome.case.history_path] >= 2  # the failed page was asked again
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -114,73 +156,65 @@ def test_liquidations_are_stored_field_by_field_as_sent(outcome: Outcome) -> Non
     assert len(rows) == len(sent)
     for row in rows:
         record = sent[row[:5]]
-        assert row[5:] == (record.native_symbol, pytest.approx(record.notional_usd), False, "binance ws forceOrder")
+        assert row[5:] == (record.native_symbol, pytest.approx(record.notional_usd), record.complete, record.source)
 
 
 def test_what_was_never_delivered_lies_inside_a_recorded_gap(outcome: Outcome) -> None:
     gaps = outcome.store.query("SELECT symbol, channel, ts_event, ts_end FROM gaps WHERE NOT backfilled").rows()
-    delivered = {(key[1], key[2]) for key in outcome.venue.ledger.delivered_keys("liquidations")}
+
+    def covered(symbol: str, channel: str, ts: int) -> bool:
+        return any(s == symbol and c == channel and start <= ts <= end for s, c, start, end in gaps)
+
+    ledger = outcome.venue.ledger
+    liquidations = {(key[1], key[2]) for key in ledger.delivered_keys("liquidations")}
+    marks = {(key[1], key[3]) for key in ledger.delivered_keys("prices") if key[2] == "mark"}
+    played = [event for event in ledger.published if event.ts >= outcome.started]
     missed_liquidations = [
         event
-        for event in outcome.venue.ledger.published
-        if isinstance(event, LiquidationEvent)
-        and event.ts >= outcome.started
-        and (f"{event.base}-USDT-PERP", event.ts) not in delivered
+        for event in played
+        if isinstance(event, LiquidationEvent) and (f"{event.base}-USDT-PERP", event.ts) not in liquidations
     ]
     assert len(missed_liquidations) >= 5  # the stall and the reconnects cost some
-    for event in missed_liquidations:
-        symbol = f"{event.base}-USDT-PERP"
-        assert any(s == symbol and c == "liquidations" and start <= event.ts <= end for s, c, start, end in gaps), event
-    delivered_marks = {(key[1], key[3]) for key in outcome.venue.ledger.delivered_keys("prices")}
-    for event in outcome.venue.ledger.published:
-        if (
-            isinstance(event, MarkEvent)
-            and event.ts >= outcome.started
-            and ((f"{event.base}-USDT-PERP", event.ts) not in delivered_marks)
-        ):
-            symbol = f"{event.base}-USDT-PERP"
-            assert any(s == symbol and c == "mark" and start <= event.ts <= end for s, c, start, end in gaps)
+    assert all(covered(f"{e.base}-USDT-PERP", "liquidations", e.ts) for e in missed_liquidations)
+    missed_marks = [
+        event for event in played if isinstance(event, MarkEvent) and (f"{event.base}-USDT-PERP", event.ts) not in marks
+    ]
+    assert missed_marks and all(covered(f"{e.base}-USDT-PERP", "mark", e.ts) for e in missed_marks)
 
 
-def test_gaps_name_their_cause_and_only_streamed_channels(outcome: Outcome) -> None:
-    rows = outcome.store.query(
-        "SELECT DISTINCT channel, reason FROM gaps WHERE NOT backfilled ORDER BY channel, reason"
-    ).rows()
-    channels = {channel for channel, _ in rows}
-    assert channels == {"funding_predicted", "index", "liquidations", "mark"}
-    reasons = {reason for _, reason in rows}
-    assert reasons == {"ConnectionClosedError: no close frame received or sent", "stale: no data for 1 s"}
-    per_stream = outcome.store.query(
+def test_gaps_name_their_cause_and_only_channels_without_history(outcome: Outcome) -> None:
+    rows = outcome.store.query("SELECT DISTINCT channel, reason FROM gaps WHERE NOT backfilled").rows()
+    assert {channel for channel, _ in rows} == UNFILLABLE
+    assert {reason for _, reason in rows} == {
+        "ConnectionClosedError: no close frame received or sent",
+        "stale: no data for 1 s",
+    }
+    per_symbol = outcome.store.query(
         "SELECT symbol, count(*) AS n FROM gaps WHERE channel = 'liquidations' GROUP BY symbol ORDER BY symbol"
     ).rows()
-    assert per_stream == [("BTC-USDT-PERP", 2), ("ETH-USDT-PERP", 2)]  # one per reconnect, per symbol
+    assert per_symbol == [("BTC-USDT-PERP", 2), ("ETH-USDT-PERP", 2)]  # one per reconnect, per symbol
 
 
-def test_a_failed_poll_is_backfilled_from_history_and_marked(outcome: Outcome) -> None:
-    filled = outcome.store.query(
-        "SELECT symbol, channel, reason, ts_end - ts_event AS span FROM gaps WHERE backfilled"
-    ).rows()
-    assert [(symbol, channel, reason) for symbol, channel, reason, _ in filled] == [
-        ("ETH-USDT-PERP", "open_interest", "poll failed")
-    ]
-    assert filled[0][3] >= 2_000  # at least the two 1-s edges around the failed poll
-    from_history = outcome.store.query(
-        "SELECT count(*) FROM open_interest WHERE symbol = 'ETH-USDT-PERP' AND source LIKE '%openInterestHist'"
-    ).rows()[0][0]
-    assert from_history >= 1
+def test_refilled_spans_are_recorded_as_backfilled(outcome: Outcome) -> None:
+    case = outcome.case
+    rows = outcome.store.query("SELECT symbol, channel, reason, ts_end - ts_event FROM gaps WHERE backfilled").rows()
+    expected = [("ETH-USDT-PERP", case.polled_channel, "poll failed")]
+    for channel in sorted(case.refilled_on_reconnect):
+        for symbol in ("BTC-USDT-PERP", "ETH-USDT-PERP"):
+            expected += [(symbol, channel, "ConnectionClosedError: no close frame received or sent")]
+            expected += [(symbol, channel, "stale: no data for 1 s")]
+    assert sorted(row[:3] for row in rows) == sorted(expected)
+    assert all(span >= 2_000 for *_, span in rows)  # at least the two 1-s edges around each outage
 
 
 def test_status_counts_what_happened(outcome: Outcome) -> None:
     status = outcome.collector.status
-    ws = status.streams["binance ws0"]
+    ws = status.streams[f"{outcome.case.venue} ws0"]
     ledger = outcome.venue.ledger
     assert (ws.reconnects, ws.malformed) == (2, 2)
     assert status.reconnects == 2 and status.malformed == 2
-    # Every market frame that reached the socket, plus 3 duplicates and 2 malformed frames, counted as a message.
-    delivered = ledger.delivered
-    frames = sum(1 for (table, key) in delivered if table == "liquidations" or (table == "prices" and key[2] == "mark"))
-    assert ws.messages == frames + 3 + 2
-    assert status.gaps == 16  # 2 reconnects x 2 symbols x 4 streamed channels
+    assert ws.messages == ledger.texts_written  # every message the venue wrote reached the collector and was counted
+    assert status.gaps == 16  # 2 reconnects x 2 symbols x 4 channels without history
     assert status.stored == sum(outcome.store.count(table) for table in (*TABLES, "gaps"))
     assert status.poll_failures == 1
     line = status.line(now_ms())

@@ -1,4 +1,4 @@
-"""Paging REST history forward in time, the way every venue's history endpoints allow."""
+"""Paging REST history by time: forward for venues that answer oldest first, backward for newest first."""
 
 from __future__ import annotations
 
@@ -22,3 +22,18 @@ async def forward(fetch: Fetch, since: int, until: int, *, max_pages: int = 10_0
         if last < cursor or last >= until:
             return
         cursor = last + 1
+
+
+async def backward(fetch: Fetch, since: int, until: int, *, max_pages: int = 10_000) -> AsyncIterator[list[Record]]:
+    """Pages covering ``since..until`` for venues that answer newest first: each page ends before the previous
+    page's oldest record. Stops at an empty page, at ``since``, or when a page does not move back."""
+    cursor = until
+    for _ in range(max_pages):
+        page = [record for record in await fetch(since, cursor) if since <= record.ts_event <= until]
+        if not page:
+            return
+        yield page
+        first = min(record.ts_event for record in page)
+        if first > cursor or first <= since:
+            return
+        cursor = first - 1

@@ -68,6 +68,9 @@ class BinanceDialect:
             return frozenset(request.get("params", [])), msgspec.json.encode(reply).decode()
         return frozenset(), None
 
+    def on_subscribe(self, streams: frozenset[str], state: MarketState, now: int) -> list[Rendered]:
+        return []  # Binance streams have no snapshots
+
     def wrap(self, stream: str, payload: str, wrapped: bool) -> str:
         return f'{{"stream":"{stream}","data":{payload}}}' if wrapped else payload
 

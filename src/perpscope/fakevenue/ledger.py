@@ -26,7 +26,8 @@ def record_key(record: Record) -> tuple[str, tuple[Any, ...]]:
 class Ledger:
     published: list[Event] = field(default_factory=list)
     delivered: dict[tuple[str, tuple[Any, ...]], Record] = field(default_factory=dict)
-    frames_sent: int = 0
+    frames_sent: int = 0  # market frames the venue meant to send (fault numbers count these)
+    texts_written: int = 0  # every websocket message written to a socket: frames, repeats, replies, garbage
     malformed_sent: int = 0
     disconnects: int = 0  # connections the venue aborted
     stalls: int = 0  # connections the venue left silent

@@ -102,6 +102,12 @@ class FakeVenue:
                 await asyncio.sleep(delay)
             await self.publish(event)
 
+    async def _snapshots(self, client: _Client, streams: frozenset[str]) -> None:
+        async with self._lock:
+            for rendered in self.dialect.on_subscribe(streams, self.state, time.time_ns() // 1_000_000):
+                if client in self._clients and not client.stalled:
+                    await self._deliver(client, rendered)
+
     async def _deliver(self, client: _Client, rendered: Rendered) -> None:
         number = self.ledger.frames_sent + 1
         self.ledger.frames_sent = number
@@ -130,6 +136,7 @@ class FakeVenue:
         except ConnectionClosed:
             self._drop(client)
             return
+        self.ledger.texts_written += 1
         self.ledger.deliver(records)  # type: ignore[arg-type]
 
     def _drop(self, client: _Client) -> None:
@@ -149,6 +156,9 @@ class FakeVenue:
                 client.streams |= added
                 if reply is not None and not client.stalled:
                     await connection.send(reply)
+                    self.ledger.texts_written += 1
+                if added:
+                    await self._snapshots(client, added)
         except ConnectionClosed:
             pass
         finally:

@@ -36,8 +36,10 @@ class MarketState:
 Row = TypeVar("Row", FundingSettlement, OpenInterestEvent)
 
 
-def window(rows: list[Row], start: int | None, end: int | None, limit: int) -> list[Row]:
-    """Rows with ``start <= ts <= end``, ascending: the first ``limit`` after ``start`` when it is given, else the
-    last ``limit`` before ``end`` (how the venues page their history)."""
+def window(rows: list[Row], start: int | None, end: int | None, limit: int, *, newest_first: bool = False) -> list[Row]:
+    """Rows with ``start <= ts <= end``, as venues page history. Oldest first: the first ``limit`` from ``start``
+    when it is given, else the last ``limit`` up to ``end``. Newest first: the last ``limit`` up to ``end``."""
     chosen = [row for row in rows if (start is None or row.ts >= start) and (end is None or row.ts <= end)]
+    if newest_first:
+        return list(reversed(chosen[-limit:]))
     return chosen[:limit] if start is not None else chosen[-limit:]
