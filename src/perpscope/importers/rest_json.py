@@ -144,9 +144,9 @@ def parse_response(payload: Any, endpoint: Endpoint, options: ImportOptions, sou
 
 
 class RestJsonFormat:
-    """``--format rest_json``: a saved REST response from one of the endpoints in the module docstring."""
+    """``--format rest-json``: a saved REST response from one of the endpoints in the module docstring."""
 
-    name = "rest_json"
+    name = "rest-json"
 
     def sniff(self, source: Source) -> bool:
         return looks_like_response(source.head())

@@ -305,9 +305,9 @@ def funding_records(parsed: list[Parsed], venue: str, options: ImportOptions, so
 
 
 class WebExportFormat:
-    """``--format web_export``: an exchange web page's funding-rate history download (see the module docstring)."""
+    """``--format web-export``: an exchange web page's funding-rate history download (see the module docstring)."""
 
-    name = "web_export"
+    name = "web-export"
 
     def sniff(self, source: Source) -> bool:
         line = first_line(source)
