@@ -20,12 +20,14 @@ from perpscope.collect.writer import WriterSettings
 from perpscope.fakevenue import FakeVenue, FaultPlan, HttpFault
 from perpscope.fakevenue import binance as fake_binance
 from perpscope.fakevenue import bybit as fake_bybit
+from perpscope.fakevenue import okx as fake_okx
 from perpscope.fakevenue.dialect import Dialect
 from perpscope.fakevenue.market import LiquidationEvent, MarkEvent, scripted
 from perpscope.models import Liquidation
 from perpscope.store import DuckDBStore
 from perpscope.venues.binance.connector import BinanceConnector
 from perpscope.venues.bybit.connector import BybitConnector
+from perpscope.venues.okx.connector import OkxConnector
 
 STREAM_FAULTS = FaultPlan(
     disconnect_after=(80,),  # abrupt TCP abort
@@ -39,12 +41,15 @@ UNFILLABLE = {"funding_predicted", "index", "liquidations", "mark"}  # streamed,
 STEPS = 420  # 10 ms apart: about 4.2 s of market, two symbols
 
 
-def _http_faults(polled: str, history: str) -> tuple[HttpFault, ...]:
-    return (
-        HttpFault(polled, (3,), 429, retry_after_s=1),
-        HttpFault(polled, (4, 5, 6), 503, query="symbol=ETHUSDT"),  # one ETH poll fails for good...
-        HttpFault(history, (1,), 502),  # ...and the first history page of any backfill is asked twice
-        HttpFault(polled, (2, 5), delay_s=0.3, query="symbol=BTCUSDT"),  # slow but in time
+def _http_faults(polled: str, history: str, eth: str = "symbol=ETHUSDT", btc: str = "symbol=BTCUSDT") -> FaultPlan:
+    return replace(
+        STREAM_FAULTS,
+        http=(
+            HttpFault(polled, (3,), 429, retry_after_s=1),
+            HttpFault(polled, (4, 5, 6), 503, query=eth),  # one ETH poll fails for good...
+            HttpFault(history, (1,), 502),  # ...and the first history page of any backfill is asked twice
+            HttpFault(polled, (2, 5), delay_s=0.3, query=btc),  # slow but in time
+        ),
     )
 
 
@@ -57,17 +62,17 @@ class VenueCase:
     history_path: str
     polled_channel: str  # the channel whose failed ETH poll is backfilled
     refilled_on_reconnect: frozenset[str]  # streamed channels that REST history refills after a reconnect
+    instruments: tuple[tuple[str, float], ...] = ()  # (symbol, contract size) the venue's reference data gives
 
 
 BINANCE_HISTORY = fake_binance.OPEN_INTEREST_HIST_PATH
+OKX_HISTORY = fake_okx.OPEN_INTEREST_HIST_PATH
 CASES = (
     VenueCase(
         "binance",
         fake_binance.BinanceDialect,
         BinanceConnector,
-        replace(
-            STREAM_FAULTS, http=_http_faults(fake_binance.OPEN_INTEREST_PATH, fake_binance.OPEN_INTEREST_HIST_PATH)
-        ),
+        _http_faults(fake_binance.OPEN_INTEREST_PATH, BINANCE_HISTORY),
         BINANCE_HISTORY,
         "open_interest",
         frozenset(),
@@ -76,10 +81,20 @@ CASES = (
         "bybit",
         fake_bybit.BybitDialect,
         BybitConnector,
-        replace(STREAM_FAULTS, http=_http_faults(fake_bybit.FUNDING_PATH, fake_bybit.OPEN_INTEREST_PATH)),
+        _http_faults(fake_bybit.FUNDING_PATH, fake_bybit.OPEN_INTEREST_PATH),
         fake_bybit.OPEN_INTEREST_PATH,
         "funding_settled",
         frozenset({"open_interest"}),
+    ),
+    VenueCase(
+        "okx",
+        fake_okx.OkxDialect,
+        OkxConnector,
+        _http_faults(fake_okx.FUNDING_PATH, OKX_HISTORY, "instId=ETH-USDT-SWAP", "instId=BTC-USDT-SWAP"),
+        OKX_HISTORY,
+        "funding_settled",
+        frozenset({"open_interest"}),
+        (("BTC-USDT-PERP", 0.01), ("ETH-USDT-PERP", 0.1)),
     ),
 )
 
@@ -106,7 +121,8 @@ async def _collect_through_faults(case: VenueCase, store: DuckDBStore) -> Outcom
             await venue.publish(event)  # the market before the collector starts: REST history only
         urls = VenueUrls(venue.rest_url, venue.websocket_url)
         settings = ConnectorSettings(("BTC", "ETH"), Intervals(open_interest_s=0.2, funding_s=0.2), urls)
-        http = HttpSettings(timeout_s=2.0, max_attempts=3, backoff_initial_s=0.05)
+        # The fake venue has no request budget: polls every 0.2 s may exceed a real venue's.
+        http = HttpSettings(timeout_s=2.0, max_attempts=3, backoff_initial_s=0.05, budget_share=20.0)
         session = SessionSettings(stale_after_s=1.0, backoff_initial_s=0.05, jitter=0.2)
         collector = Collector(
             [case.connector(settings, http)],
@@ -215,8 +231,13 @@ def test_status_counts_what_happened(outcome: Outcome) -> None:
     assert status.reconnects == 2 and status.malformed == 2
     assert ws.messages == ledger.texts_written  # every message the venue wrote reached the collector and was counted
     assert status.gaps == 16  # 2 reconnects x 2 symbols x 4 channels without history
-    assert status.stored == sum(outcome.store.count(table) for table in (*TABLES, "gaps"))
+    assert status.stored == sum(outcome.store.count(table) for table in (*TABLES, "gaps", "instruments"))
     assert status.poll_failures == 1
     line = status.line(now_ms())
     assert "reconnects 2  gaps 16  malformed 2" in line
     assert f"stored {status.stored:,} records" in line
+
+
+def test_reference_data_is_loaded_before_streams_and_stored(outcome: Outcome) -> None:
+    rows = outcome.store.query("SELECT symbol, contract_size FROM instruments ORDER BY symbol").rows()
+    assert rows == list(outcome.case.instruments)

@@ -78,9 +78,21 @@ class Collector:
             await connector.http.close()
 
     def _start_venue(self, connector: Connector) -> None:
+        self._venue_tasks[connector.venue] = [asyncio.create_task(self._open_venue(connector))]
+
+    async def _open_venue(self, connector: Connector) -> None:
+        """Reference data first (parsers may need it), then every stream and poll of the venue."""
+        polls = connector.polls()
+        for plan in [plan for plan in polls if plan.first]:
+            try:
+                payload = await connector.http.get(plan.path, dict(plan.params), weight=plan.weight)
+            except VenueError as error:
+                self._fail_venue(connector, error)
+                return
+            self._take(connector, plan.key, payload.decode("utf-8", errors="replace"), now_ms())
         jobs: list[Coroutine[Any, Any, None]] = [self._stream(connector, plan) for plan in connector.streams()]
-        jobs += [self._poll(connector, plan) for plan in connector.polls()]
-        self._venue_tasks[connector.venue] = [asyncio.create_task(job) for job in jobs]
+        jobs += [self._poll(connector, plan, delay=plan.interval_s if plan.first else 0.0) for plan in polls]
+        self._venue_tasks[connector.venue] += [asyncio.create_task(job) for job in jobs]
 
     async def _stop_when_no_venue_left(self) -> None:
         while True:
@@ -115,9 +127,10 @@ class Collector:
         except VenueError as error:
             self._fail_venue(connector, error)
 
-    async def _poll(self, connector: Connector, plan: PollPlan) -> None:
-        succeeded_at: int | None = None
+    async def _poll(self, connector: Connector, plan: PollPlan, delay: float = 0.0) -> None:
+        succeeded_at: int | None = now_ms() if delay else None  # a delayed poll has already succeeded once
         failing_since: int | None = None
+        await asyncio.sleep(delay)
         while True:
             try:
                 payload = await connector.http.get(plan.path, dict(plan.params), weight=plan.weight)

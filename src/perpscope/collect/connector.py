@@ -40,6 +40,7 @@ class PollPlan:
     interval_s: float
     carries: tuple[Carried, ...]
     weight: int = 1
+    first: bool = False  # answered once before any stream opens (reference data the parsers need)
 
 
 @dataclass(frozen=True)

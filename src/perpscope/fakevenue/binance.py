@@ -57,16 +57,16 @@ class BinanceDialect:
             return frozenset(parts.path[len("/ws/") :].split("/")), False
         return frozenset(), False
 
-    def on_message(self, text: str) -> tuple[frozenset[str], str | None]:
+    def on_message(self, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
         """A client's SUBSCRIBE request: the streams it adds and the venue's reply."""
         try:
             request = msgspec.json.decode(text)
         except msgspec.DecodeError:
-            return frozenset(), '{"code": 3, "msg": "Invalid JSON"}'
+            return frozenset(), ('{"code": 3, "msg": "Invalid JSON"}',)
         if request.get("method") == "SUBSCRIBE":
             reply = {"result": None, "id": request.get("id")}
-            return frozenset(request.get("params", [])), msgspec.json.encode(reply).decode()
-        return frozenset(), None
+            return frozenset(request.get("params", [])), (msgspec.json.encode(reply).decode(),)
+        return frozenset(), ()
 
     def on_subscribe(self, streams: frozenset[str], state: MarketState, now: int) -> list[Rendered]:
         return []  # Binance streams have no snapshots

@@ -55,15 +55,15 @@ class BybitDialect:
     def initial_streams(self, path: str) -> tuple[frozenset[str], bool]:
         return frozenset(), False  # topics come with subscribe requests
 
-    def on_message(self, text: str) -> tuple[frozenset[str], str | None]:
+    def on_message(self, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
         try:
             request = msgspec.json.decode(text)
         except msgspec.DecodeError:
-            return frozenset(), _json({"success": False, "ret_msg": "invalid json", "op": ""})
+            return frozenset(), (_json({"success": False, "ret_msg": "invalid json", "op": ""}),)
         operation = request.get("op", "")
         reply = {"success": True, "ret_msg": "pong" if operation == "ping" else "", "conn_id": "fake", "op": operation}
         added = frozenset(request.get("args", [])) if operation == "subscribe" else frozenset()
-        return added, _json(reply)
+        return added, (_json(reply),)
 
     def on_subscribe(self, streams: frozenset[str], state: MarketState, now: int) -> list[Rendered]:
         """A ``tickers`` subscription starts with a snapshot of every field."""

@@ -32,7 +32,9 @@ class Dialect(Protocol):
 
     def initial_streams(self, path: str) -> tuple[frozenset[str], bool]: ...
 
-    def on_message(self, text: str) -> tuple[frozenset[str], str | None]: ...
+    def on_message(self, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+        """A client's request: the streams it subscribes to and the venue's replies."""
+        ...
 
     def on_subscribe(self, streams: frozenset[str], state: MarketState, now: int) -> list[Rendered]:
         """Frames a venue sends right after a subscription (a snapshot to apply later deltas to)."""

@@ -152,9 +152,9 @@ class FakeVenue:
         try:
             async for message in connection:
                 text = message if isinstance(message, str) else message.decode("utf-8", errors="replace")
-                added, reply = self.dialect.on_message(text)
+                added, replies = self.dialect.on_message(text)
                 client.streams |= added
-                if reply is not None and not client.stalled:
+                for reply in replies if not client.stalled else ():
                     await connection.send(reply)
                     self.ledger.texts_written += 1
                 if added:
