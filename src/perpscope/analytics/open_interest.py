@@ -114,3 +114,94 @@ def totals(frame: pl.DataFrame) -> pl.DataFrame:
             known.alias("venues_with_change"),
         ]
     return counted.group_by("base").agg(*aggregates).sort("base")
+
+
+# -- OI against price ------------------------------------------------------------------------------------------
+
+QUADRANTS = {
+    ("up", "up"): "new longs building",  # price up, OI up: buyers opening
+    ("down", "up"): "new shorts building",  # price down, OI up: sellers opening
+    ("up", "down"): "short covering",  # price up, OI down: shorts closing
+    ("down", "down"): "long unwinding",  # price down, OI down: longs closing or liquidated
+}
+"""(price direction, OI direction) -> reading. A move smaller than its flat band is ``flat`` and gets no reading."""
+
+FLAT_PRICE = 0.005  # |price change| below 0.5% is flat
+FLAT_OI = 0.01  # |OI change| below 1% is flat
+
+
+def direction_expr(column: str, flat: float) -> pl.Expr:
+    """``up`` / ``down`` / ``flat`` for a fractional change (null stays null)."""
+    value = pl.col(column)
+    return (
+        pl.when(value.is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(value >= flat)
+        .then(pl.lit("up"))
+        .when(value <= -flat)
+        .then(pl.lit("down"))
+        .otherwise(pl.lit("flat"))
+    )
+
+
+def with_quadrant(
+    frame: pl.DataFrame,
+    price_change: str = "price_change_fraction",
+    oi_change: str = "oi_change_fraction",
+    flat_price: float = FLAT_PRICE,
+    flat_oi: float = FLAT_OI,
+) -> pl.DataFrame:
+    """Add ``price_direction``, ``oi_direction`` and ``quadrant`` (a :data:`QUADRANTS` reading, null when either
+    move is flat or unknown)."""
+    directed = frame.with_columns(
+        price_direction=direction_expr(price_change, flat_price), oi_direction=direction_expr(oi_change, flat_oi)
+    )
+    reading = pl.lit(None, dtype=pl.String)
+    for (price, oi), label in QUADRANTS.items():
+        both = (pl.col("price_direction") == price) & (pl.col("oi_direction") == oi)
+        reading = pl.when(both).then(pl.lit(label)).otherwise(reading)
+    return directed.with_columns(quadrant=reading)
+
+
+def change_from_extremes(
+    series: pl.DataFrame, value: str = "oi_usd", time: str = "time"
+) -> dict[str, float | int | None]:
+    """The latest ``value`` of a series against its lowest and highest point (the first one on ties):
+    ``latest``, ``low``, ``low_time``, ``high``, ``high_time``, ``from_low_fraction`` (+0.31 = "+31% from the
+    low") and ``from_high_fraction``. Nulls are skipped; all None for an empty series."""
+    known = series.filter(pl.col(value).is_not_null()).sort(time)
+    if known.is_empty():
+        names = ("latest", "latest_time", "low", "low_time", "high", "high_time")
+        return dict.fromkeys((*names, "from_low_fraction", "from_high_fraction"))
+    latest, low, high = known.row(-1, named=True), _extreme(known, value, False), _extreme(known, value, True)
+    return {
+        "latest": latest[value],
+        "latest_time": latest[time],
+        "low": low[value],
+        "low_time": low[time],
+        "high": high[value],
+        "high_time": high[time],
+        "from_low_fraction": latest[value] / low[value] - 1 if low[value] else None,
+        "from_high_fraction": latest[value] / high[value] - 1 if high[value] else None,
+    }
+
+
+def _extreme(known: pl.DataFrame, value: str, highest: bool) -> dict[str, float | int]:
+    index = known[value].arg_max() if highest else known[value].arg_min()
+    return known.row(int(index or 0), named=True)
+
+
+def with_base_units(history: pl.DataFrame, bars: pl.DataFrame) -> pl.DataFrame:
+    """Fill ``oi_base`` where only USD is stored: ``oi_usd / close`` of the latest bar that closed at or before the
+    print (``bars``: ``time``, ``close``); ``oi_base_basis`` says ``stored`` or ``oi_usd ÷ close``."""
+    closes = bars.select(pl.col("time").alias("close_time"), "close").sort("close_time")
+    joined = history.sort("ts_event").join_asof(closes, left_on="ts_event", right_on="close_time")
+    derived = pl.col("oi_base").is_null() & pl.col("oi_usd").is_not_null() & pl.col("close").is_not_null()
+    return joined.with_columns(
+        oi_base=pl.when(derived).then(pl.col("oi_usd") / pl.col("close")).otherwise(pl.col("oi_base")),
+        oi_base_basis=pl.when(derived)
+        .then(pl.lit("oi_usd ÷ close"))
+        .when(pl.col("oi_base").is_not_null())
+        .then(pl.lit("stored"))
+        .otherwise(pl.lit(None, dtype=pl.String)),
+    ).drop("close_time", "close")
