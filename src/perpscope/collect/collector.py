@@ -18,7 +18,7 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from perpscope.collect import gaps
-from perpscope.collect.connector import Carried, Connector, PollPlan, StreamPlan
+from perpscope.collect.connector import Carried, Connector, HistoryPoll, PollPlan, StreamPlan
 from perpscope.collect.recorder import Recorder
 from perpscope.collect.session import Connect, Frame, SessionSettings, frames, now_ms
 from perpscope.collect.status import Status
@@ -92,6 +92,7 @@ class Collector:
             self._take(connector, plan.key, payload.decode("utf-8", errors="replace"), now_ms())
         jobs: list[Coroutine[Any, Any, None]] = [self._stream(connector, plan) for plan in connector.streams()]
         jobs += [self._poll(connector, plan, delay=plan.interval_s if plan.first else 0.0) for plan in polls]
+        jobs += [self._follow_history(connector, plan) for plan in connector.history_polls()]
         self._venue_tasks[connector.venue] += [asyncio.create_task(job) for job in jobs]
 
     async def _stop_when_no_venue_left(self) -> None:
@@ -147,6 +148,24 @@ class Collector:
                 if failing_since is not None:
                     self._plan_recovery(connector, plan.carries, failing_since, received, "poll failed")
                 succeeded_at, failing_since = received, None
+            await asyncio.sleep(plan.interval_s)
+
+    async def _follow_history(self, connector: Connector, plan: HistoryPoll) -> None:
+        """Page the channel's history from just after the newest record seen; a failed round is simply covered
+        by the next one, which starts from the same place."""
+        item = plan.carried
+        key = f"{connector.venue} {item.channel} {item.native_symbol}"
+        since = now_ms() - plan.lookback_ms
+        while True:
+            until = now_ms()
+            try:
+                async for page in connector.backfill(item.channel, item.symbol, since, until):
+                    self.status.message(key, until)
+                    self.writer.add(page)
+                    since = max(since, max(record.ts_event for record in page) + 1)
+            except VenueError as error:
+                self.status.poll_failures += 1
+                self.status.stream(key).last_error = str(error)
             await asyncio.sleep(plan.interval_s)
 
     def _take(self, connector: Connector, key: str, payload: str, ts_recv: int) -> None:

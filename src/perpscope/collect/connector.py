@@ -44,6 +44,16 @@ class PollPlan:
 
 
 @dataclass(frozen=True)
+class HistoryPoll:
+    """A channel kept current by paging its REST history from the last record on (venues that publish settled
+    values only as history): the collector calls ``backfill`` every ``interval_s``."""
+
+    carried: Carried
+    interval_s: float
+    lookback_ms: int  # how far back the first request reaches
+
+
+@dataclass(frozen=True)
 class Intervals:
     """How often polled channels are fetched, in seconds."""
 
@@ -78,6 +88,10 @@ class Connector(Protocol):
 
     def polls(self) -> Sequence[PollPlan]:
         """REST requests to repeat for what is not streamed."""
+        ...
+
+    def history_polls(self) -> Sequence[HistoryPoll]:
+        """Channels refreshed by paging their history (empty for most venues)."""
         ...
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:

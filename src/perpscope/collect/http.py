@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -79,12 +80,19 @@ class HttpClient:
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=settings.timeout_s, transport=transport)
 
     async def get(self, path: str, params: Mapping[str, str | int] | None = None, *, weight: int = 1) -> bytes:
+        return await self._with_retries(httpx.Request("GET", path, params=dict(params or {})), weight)
+
+    async def post(self, path: str, body: Any, *, weight: int = 1) -> bytes:
+        """POST ``body`` as JSON (venues whose public API is one query endpoint, such as Hyperliquid's /info)."""
+        return await self._with_retries(httpx.Request("POST", path, json=body), weight)
+
+    async def _with_retries(self, request: httpx.Request, weight: int) -> bytes:
         last: Exception | None = None
         for attempt in range(1, self.settings.max_attempts + 1):
             await self.bucket.take(weight)
             self.requests += 1
             try:
-                return await self._once(path, params)
+                return await self._once(request)
             except (RateLimitError, NetworkError) as error:
                 last = error
                 if attempt == self.settings.max_attempts:
@@ -94,10 +102,16 @@ class HttpClient:
         assert last is not None
         raise last
 
-    async def _once(self, path: str, params: Mapping[str, str | int] | None) -> bytes:
-        where = f"{self.base_url}{path}"
+    async def _once(self, request: httpx.Request) -> bytes:
+        where = f"{self.base_url}{request.url.path}"
         try:
-            response = await self._client.get(path, params=dict(params or {}))
+            response = await self._client.request(
+                request.method,
+                request.url.path,
+                params=request.url.params,
+                content=request.content,
+                headers={"Content-Type": "application/json"} if request.content else None,
+            )
         except httpx.TimeoutException:
             raise NetworkError(f"{where}: no answer within {self.settings.timeout_s:g} s") from None
         except httpx.HTTPError as error:

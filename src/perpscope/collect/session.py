@@ -5,12 +5,17 @@ reconnect), an application heartbeat for venues that want one, stale detection (
 means the connection is dead even if TCP has not noticed: a half-open socket), and reconnection with exponential
 backoff and jitter. The caller only sees :class:`Frame` and, after each reconnect, one :class:`Reconnected`
 naming the span in which frames may have been missed.
+
+Receipt times (ms) are strictly increasing within a session: frames read in the same millisecond get consecutive
+milliseconds. Venues whose messages carry no time of their own (Hyperliquid's asset contexts) are keyed by
+receipt time, and would otherwise lose all but one of a burst.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -105,6 +110,8 @@ async def frames(
         connected_once, failures = True, 0
         try:
             async for frame in _receive(connection, spec, settings):
+                if frame.ts_recv <= last_seen:  # strictly increasing: frames read in one burst stay distinct
+                    frame = dataclasses.replace(frame, ts_recv=last_seen + 1)
                 last_seen = frame.ts_recv
                 yield frame
         except _Lost as lost:

@@ -6,13 +6,12 @@ from the documented semantics, independently of the parsers under test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
-from perpscope.fakevenue.dialect import Rendered, RestAnswer
+from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
 from perpscope.fakevenue.market import Event, FundingSettlement, LiquidationEvent, MarkEvent, OpenInterestEvent
 from perpscope.fakevenue.state import MarketState, window
 from perpscope.models import FundingKind, FundingRate, Liquidation, OIUnit, OpenInterest, Price, PriceKind, Side
@@ -41,6 +40,7 @@ def _common(base: str, ts: int, source: str) -> dict[str, Any]:
 
 class BinanceDialect:
     venue = VENUE
+    needs_post = False
 
     def __init__(self, page_cap: int | None = None):
         self.page_cap = page_cap  # fewer rows per page than asked for, to make callers page (None: as documented)
@@ -144,7 +144,8 @@ class BinanceDialect:
 
     # -- REST ----------------------------------------------------------------------------------------------
 
-    def rest(self, path: str, query: Mapping[str, str], state: MarketState) -> RestAnswer | None:
+    def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
+        path, query = request.path, request.query
         base = query.get("symbol", "").upper().removesuffix("USDT")
         if path == OPEN_INTEREST_PATH:
             return _open_interest(base, state)

@@ -7,12 +7,11 @@ semantics, independently of the parsers under test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-from perpscope.fakevenue.dialect import Rendered, RestAnswer
+from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
 from perpscope.fakevenue.market import Event, FundingSettlement, LiquidationEvent, MarkEvent, OpenInterestEvent
 from perpscope.fakevenue.state import MarketState, window
 from perpscope.models import FundingKind, FundingRate, Liquidation, OIUnit, OpenInterest, Price, PriceKind, Record, Side
@@ -46,6 +45,7 @@ def _json(value: object) -> str:
 
 class BybitDialect:
     venue = VENUE
+    needs_post = False
 
     def __init__(self, page_cap: int | None = None):
         self.page_cap = page_cap
@@ -131,7 +131,8 @@ class BybitDialect:
 
     # -- REST ----------------------------------------------------------------------------------------------
 
-    def rest(self, path: str, query: Mapping[str, str], state: MarketState) -> RestAnswer | None:
+    def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
+        path, query = request.path, request.query
         base = query.get("symbol", "").upper().removesuffix("USDT")
         start, end = _optional_int(query.get("startTime")), _optional_int(query.get("endTime"))
         limit = min(int(query.get("limit", 200)), 200, self.page_cap or 200)

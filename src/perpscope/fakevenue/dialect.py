@@ -21,6 +21,14 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class RestRequest:
+    method: str  # GET or POST
+    path: str
+    query: Mapping[str, str]
+    body: Any  # the decoded JSON body of a POST; None for a GET
+
+
+@dataclass(frozen=True)
 class RestAnswer:
     status: int
     body: Any  # JSON-encodable
@@ -29,6 +37,7 @@ class RestAnswer:
 
 class Dialect(Protocol):
     venue: str
+    needs_post: bool  # the venue's REST API is queried by POST (served on a port of its own)
 
     def initial_streams(self, path: str) -> tuple[frozenset[str], bool]: ...
 
@@ -46,4 +55,6 @@ class Dialect(Protocol):
 
     def malformed(self, stream: str, number: int) -> str: ...
 
-    def rest(self, path: str, query: Mapping[str, str], state: MarketState) -> RestAnswer | None: ...
+    def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
+        """The answer to a REST request; None for a path the venue does not have."""
+        ...

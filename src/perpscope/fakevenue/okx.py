@@ -8,12 +8,11 @@ semantics, independently of the parsers under test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-from perpscope.fakevenue.dialect import Rendered, RestAnswer
+from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
 from perpscope.fakevenue.market import Event, FundingSettlement, LiquidationEvent, MarkEvent, OpenInterestEvent
 from perpscope.fakevenue.state import MarketState, window
 from perpscope.models import (
@@ -63,6 +62,7 @@ def _number(value: float) -> str:
 
 class OkxDialect:
     venue = VENUE
+    needs_post = False
 
     def __init__(self, page_cap: int | None = None):
         self.page_cap = page_cap
@@ -108,7 +108,8 @@ class OkxDialect:
 
     # -- REST ----------------------------------------------------------------------------------------------
 
-    def rest(self, path: str, query: Mapping[str, str], state: MarketState) -> RestAnswer | None:
+    def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
+        path, query = request.path, request.query
         if path == INSTRUMENTS_PATH:
             return _instruments(state)
         base = query.get("instId", "").upper().split("-")[0]

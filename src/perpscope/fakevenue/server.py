@@ -22,8 +22,9 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from perpscope.fakevenue.dialect import Dialect, Rendered
+from perpscope.fakevenue.dialect import Dialect, Rendered, RestRequest
 from perpscope.fakevenue.faults import NO_FAULTS, FaultPlan, HttpFault
+from perpscope.fakevenue.httpserver import serve_http
 from perpscope.fakevenue.ledger import Ledger
 from perpscope.fakevenue.market import Event
 from perpscope.fakevenue.state import MarketState
@@ -50,11 +51,15 @@ class FakeVenue:
         self.state = MarketState()
         self._clients: list[_Client] = []
         self._server: Server | None = None
+        self._post_server: asyncio.Server | None = None
         self._lock = asyncio.Lock()
         self._fault_counts: dict[int, int] = {}
 
     @property
     def rest_url(self) -> str:
+        """The websocket port serves GETs too; venues queried by POST get a plain HTTP server of their own."""
+        if self._post_server is not None:
+            return f"http://{self.host}:{self._post_server.sockets[0].getsockname()[1]}"
         return f"http://{self.host}:{self.port}"
 
     @property
@@ -68,9 +73,15 @@ class FakeVenue:
     async def start(self) -> FakeVenue:
         self._server = await serve(self._session, self.host, self.port, process_request=self._http)
         self.port = self._server.sockets[0].getsockname()[1] if self._server.sockets else self.port
+        if self.dialect.needs_post:
+            self._post_server = await serve_http(self.answer, self.host)
         return self
 
     async def stop(self) -> None:
+        if self._post_server is not None:
+            self._post_server.close()
+            await self._post_server.wait_closed()
+            self._post_server = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -177,23 +188,31 @@ class FakeVenue:
         return chosen
 
     async def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Plain GETs on the websocket port."""
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return None
         parts = urlsplit(request.path)
-        self.ledger.requests[parts.path] = self.ledger.requests.get(parts.path, 0) + 1
-        fault = self._http_fault(parts.path, parts.query)
+        query = dict(parse_qsl(parts.query))
+        status, body, headers = await self.answer(RestRequest("GET", parts.path, query, None), parts.query)
+        return _response(connection, status, body, headers)
+
+    async def answer(self, request: RestRequest, match_text: str) -> tuple[int, object, dict[str, str]]:
+        """(status, JSON body, extra headers) for one REST request, faults first. ``match_text`` is what a
+        fault's ``query`` is looked for in: the query string, or a POST body."""
+        self.ledger.requests[request.path] = self.ledger.requests.get(request.path, 0) + 1
+        fault = self._http_fault(request.path, match_text)
         if fault is not None and fault.delay_s:
             await asyncio.sleep(fault.delay_s)
         if fault is not None and fault.status != 200:
             headers = {"Retry-After": str(fault.retry_after_s)} if fault.retry_after_s is not None else {}
-            return _response(connection, fault.status, {"code": -1003, "msg": "injected fault"}, headers)
+            return fault.status, {"code": -1003, "msg": "injected fault"}, headers
         async with self._lock:
-            answer = self.dialect.rest(parts.path, dict(parse_qsl(parts.query)), self.state)
+            answer = self.dialect.rest(request, self.state)
             if answer is None:
-                return _response(connection, 404, {"code": -1, "msg": f"no such path {parts.path}"})
+                return 404, {"code": -1, "msg": f"no such path {request.path}"}, {}
             if answer.status == 200:
                 self.ledger.deliver(answer.records)
-            return _response(connection, answer.status, answer.body)
+            return answer.status, answer.body, {}
 
 
 def _response(

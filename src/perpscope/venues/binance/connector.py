@@ -7,18 +7,16 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
-import msgspec
 
 from perpscope.collect import paging
-from perpscope.collect.connector import Carried, ConnectorSettings, PollPlan, StreamPlan
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
 from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
-from perpscope.models import OIUnit, OpenInterest, Record
-from perpscope.venues.binance import VENUE, endpoints, parse, symbols
+from perpscope.models import Record
+from perpscope.venues.binance import VENUE, endpoints, parse, parse_rest, symbols
 from perpscope.venues.binance.capabilities import CAPABILITIES
 from perpscope.venues.capabilities import Channel
-from perpscope.venues.decoding import decode
 
 STREAMED = (Channel.LIQUIDATIONS, Channel.MARK, Channel.INDEX, Channel.FUNDING_PREDICTED)
 BACKFILLED = frozenset({Channel.FUNDING_SETTLED, Channel.OPEN_INTEREST})
@@ -78,12 +76,15 @@ class BinanceConnector:
             )
         return plans
 
+    def history_polls(self) -> list[HistoryPoll]:
+        return []
+
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         kind = key.split(" ")[1] if " " in key else ""
         if kind.startswith("ws"):
             return parse.parse_message(payload, ts_recv) if not _is_control(payload) else []
         if kind == "open_interest":
-            return list(parse_open_interest(payload, ts_recv))
+            return [parse_rest.parse_open_interest(payload, ts_recv)]
         if kind == "funding":
             return list(parse.parse_funding_history(payload, ts_recv))
         raise ParseError(f"unknown Binance stream key {key!r}", file="recording")
@@ -123,30 +124,6 @@ class BinanceConnector:
         }
         payload = await self.http.get(endpoint.path, params, weight=endpoint.weight)
         return list(parse.parse_open_interest_hist(payload, _now_ms()))
-
-
-class _OpenInterestNow(msgspec.Struct):
-    symbol: str
-    openInterest: float
-    time: int
-
-
-def parse_open_interest(payload: str | bytes, ts_recv: int) -> list[OpenInterest]:
-    """``GET /fapi/v1/openInterest``: the current open interest in base units (stands in until parse.py has one)."""
-    source = f"binance rest {endpoints.OPEN_INTEREST.path}"
-    row = decode(payload, _OpenInterestNow, source=source)
-    return [
-        OpenInterest(
-            venue=VENUE,
-            symbol=parse.canonical(row.symbol, source),
-            native_symbol=row.symbol,
-            ts_event=row.time,
-            ts_recv=ts_recv,
-            source=source,
-            oi_base=row.openInterest,
-            reported=OIUnit.BASE,
-        )
-    ]
 
 
 def _stream_names(native: str) -> list[str]:

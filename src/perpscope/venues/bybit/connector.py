@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from perpscope.collect import paging
-from perpscope.collect.connector import Carried, ConnectorSettings, PollPlan, StreamPlan
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
 from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
@@ -65,6 +65,9 @@ class BybitConnector:
             )
             for native in self.natives
         ]
+
+    def history_polls(self) -> list[HistoryPoll]:
+        return []
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         kind = key.split(" ")[1] if " " in key else ""

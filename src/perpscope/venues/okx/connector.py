@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from perpscope.collect import paging
-from perpscope.collect.connector import Carried, ConnectorSettings, PollPlan, StreamPlan
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
 from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
@@ -81,6 +81,9 @@ class OkxConnector:
             for native in self.natives
         ]
         return [instruments, *funding]
+
+    def history_polls(self) -> list[HistoryPoll]:
+        return []
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         kind = key.split(" ")[1] if " " in key else ""

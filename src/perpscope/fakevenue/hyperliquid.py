@@ -1,0 +1,146 @@
+"""Hyperliquid, as the fake venue speaks it: ``method``/``subscription`` requests, ``activeAssetCtx`` pushes (sent
+at once on subscribing, then on every change) and the POST ``/info`` query endpoint for funding history.
+
+Asset contexts carry no venue time, so a collector stamps them with their receipt time: the records beside each
+rendering hold the event's time in its place, and tests compare their values rather than their keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
+from perpscope.fakevenue.market import Event, FundingSettlement, MarkEvent, OpenInterestEvent
+from perpscope.fakevenue.state import MarketState, window
+from perpscope.models import FundingKind, FundingRate, OIUnit, OpenInterest, Price, PriceKind, Record
+
+VENUE = "hyperliquid"
+INFO_PATH = "/info"
+PAGE = 500
+CONTEXT_SOURCE = "hyperliquid ws activeAssetCtx"
+
+
+def _common(base: str, ts: int, source: str) -> dict[str, Any]:
+    return {
+        "venue": VENUE,
+        "symbol": f"{base.upper()}-USD-PERP",
+        "native_symbol": base.upper(),
+        "ts_event": ts,
+        "ts_recv": ts,
+        "source": source,
+    }
+
+
+def _json(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+class HyperliquidDialect:
+    venue = VENUE
+    needs_post = True
+
+    def initial_streams(self, path: str) -> tuple[frozenset[str], bool]:
+        return frozenset(), False
+
+    def on_message(self, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+        try:
+            request = msgspec.json.decode(text)
+        except msgspec.DecodeError:
+            return frozenset(), (_json({"channel": "error", "data": f"Invalid request: {text}"}),)
+        if request.get("method") == "ping":
+            return frozenset(), (_json({"channel": "pong"}),)
+        if request.get("method") != "subscribe":
+            return frozenset(), ()
+        subscription = request.get("subscription", {})
+        stream = f"{subscription.get('type')}:{subscription.get('coin')}"
+        reply = {"channel": "subscriptionResponse", "data": {"method": "subscribe", "subscription": subscription}}
+        return frozenset({stream}), (_json(reply),)
+
+    def on_subscribe(self, streams: frozenset[str], state: MarketState, now: int) -> list[Rendered]:
+        """A context subscription is answered at once with the current context."""
+        return [
+            self._context(mark, _latest_oi(state, base))
+            for base, mark in state.marks.items()
+            if f"activeAssetCtx:{base.upper()}" in streams
+        ]
+
+    def wrap(self, stream: str, payload: str, wrapped: bool) -> str:
+        return payload
+
+    def __init__(self) -> None:
+        self._open_interest: dict[str, OpenInterestEvent] = {}
+
+    def render(self, event: Event) -> list[Rendered]:
+        if isinstance(event, OpenInterestEvent):
+            self._open_interest[event.base] = event  # it travels inside the next context
+        if isinstance(event, MarkEvent):
+            return [self._context(event, self._open_interest.get(event.base))]
+        return []  # no liquidation feed; settled funding through /info
+
+    def malformed(self, stream: str, number: int) -> str:
+        if number % 2:
+            return '{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding":'
+        context = {"funding": "0.00001", "openInterest": "lots", "markPx": "1", "oraclePx": "1"}
+        return _json({"channel": "activeAssetCtx", "data": {"coin": "BTC", "ctx": context}})
+
+    def _context(self, mark: MarkEvent, oi: OpenInterestEvent | None) -> Rendered:
+        open_interest = oi.oi_base if oi is not None else 1_000.0
+        context = {
+            "funding": str(mark.funding_rate),
+            "openInterest": str(open_interest),
+            "prevDayPx": str(mark.mark),
+            "dayNtlVlm": "1000000.0",
+            "premium": "0.0001",
+            "oraclePx": str(mark.index),
+            "markPx": str(mark.mark),
+            "midPx": str(mark.mark),
+            "impactPxs": [str(mark.mark - 1), str(mark.mark + 1)],
+            "dayBaseVlm": "100.0",
+        }
+        body = {"channel": "activeAssetCtx", "data": {"coin": mark.base.upper(), "ctx": context}}
+        common = _common(mark.base, mark.ts, CONTEXT_SOURCE)
+        records: tuple[Record, ...] = (
+            FundingRate(**common, rate=mark.funding_rate, interval_h=1.0, kind=FundingKind.PREDICTED, funding_time=0),
+            OpenInterest(
+                **common,
+                oi_base=open_interest,
+                oi_usd=open_interest * mark.mark,
+                reported=OIUnit.BASE,
+                conversion_price=mark.mark,
+            ),
+            Price(**common, kind=PriceKind.MARK, price=mark.mark),
+            Price(**common, kind=PriceKind.INDEX, price=mark.index),
+        )
+        return Rendered(f"activeAssetCtx:{mark.base.upper()}", _json(body), records)
+
+    def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
+        if request.path != INFO_PATH or request.method != "POST" or not isinstance(request.body, dict):
+            return None
+        if request.body.get("type") != "fundingHistory":
+            return RestAnswer(422, {"error": f"unsupported type {request.body.get('type')!r}"}, ())
+        base = str(request.body.get("coin", "")).upper()
+        start, end = request.body.get("startTime"), request.body.get("endTime")
+        return _funding_history(window(state.funding[base], start, end, PAGE))
+
+
+def _latest_oi(state: MarketState, base: str) -> OpenInterestEvent | None:
+    history = state.open_interest.get(base)
+    return history[-1] if history else None
+
+
+def _funding_history(rows: list[FundingSettlement]) -> RestAnswer:
+    body = [{"coin": row.base.upper(), "fundingRate": str(row.rate), "premium": "0.0", "time": row.ts} for row in rows]
+    source = "hyperliquid rest /info fundingHistory"
+    records = tuple(
+        FundingRate(
+            **_common(row.base, row.ts, source),
+            rate=row.rate,
+            interval_h=1.0,
+            kind=FundingKind.SETTLED,
+            funding_time=row.ts,
+        )
+        for row in rows
+    )
+    return RestAnswer(200, body, records)

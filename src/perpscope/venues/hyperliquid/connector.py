@@ -1,0 +1,99 @@
+"""Hyperliquid perpetuals for the collector: ``activeAssetCtx`` per coin over one websocket (predicted funding,
+open interest, mark and oracle prices), and settled hourly funding followed through the POST ``/info``
+``fundingHistory`` query, which also backfills it. The public feeds carry no liquidation flag, so this venue
+collects no liquidations; open interest and prices have no history to refill a reconnect from."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+
+from perpscope.collect import paging
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
+from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
+from perpscope.collect.session import StreamSpec
+from perpscope.errors import ParseError
+from perpscope.models import Record
+from perpscope.venues.capabilities import Channel
+from perpscope.venues.hyperliquid import VENUE, endpoints, parse, symbols
+from perpscope.venues.hyperliquid.capabilities import CAPABILITIES
+
+STREAMED = (Channel.FUNDING_PREDICTED, Channel.OPEN_INTEREST, Channel.MARK, Channel.INDEX)
+HEARTBEAT = endpoints.PING_MESSAGE.decode()  # the venue drops connections silent for 60 s
+FUNDING_LOOKBACK_MS = 3 * 3_600_000  # the first round of the settled-funding follow-up reaches three hours back
+INFO_WEIGHT = 20  # most /info requests weigh 20 against the 1200/min budget
+
+
+class HyperliquidConnector:
+    venue = VENUE
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        settings: ConnectorSettings,
+        http: HttpSettings = DEFAULT_HTTP,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self.settings = settings
+        self.coins = tuple(_coin(symbol) for symbol in settings.symbols)
+        self.urls = endpoints.URLS.with_overrides(rest=settings.urls.rest, websocket=settings.urls.websocket)
+        bucket = TokenBucket.for_limit(CAPABILITIES.rate_limit, http.budget_share)
+        self.http = HttpClient(self.urls.rest, bucket, http, transport)
+
+    def streams(self) -> list[StreamPlan]:
+        if not self.coins:
+            return []
+        requests = tuple(endpoints.subscribe_message(endpoints.ACTIVE_ASSET_CTX, coin).decode() for coin in self.coins)
+        pause = 1 / (CAPABILITIES.rate_limit.websocket_messages_per_second or 1)
+        spec = StreamSpec(f"{VENUE} ws0", self.urls.websocket, requests, HEARTBEAT, subscribe_interval_s=pause)
+        carries = tuple(_carried(channel, coin) for coin in self.coins for channel in STREAMED)
+        return [StreamPlan(spec, carries)]
+
+    def polls(self) -> list[PollPlan]:
+        return []
+
+    def history_polls(self) -> list[HistoryPoll]:
+        interval = self.settings.intervals.funding_s
+        return [
+            HistoryPoll(_carried(Channel.FUNDING_SETTLED, coin), interval, FUNDING_LOOKBACK_MS) for coin in self.coins
+        ]
+
+    def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
+        if key.split(" ")[-1].startswith("ws"):
+            return parse.parse_message(payload, ts_recv)  # pongs and subscription answers yield nothing
+        raise ParseError(f"unknown Hyperliquid stream key {key!r}", file="recording")
+
+    def can_backfill(self, channel: Channel) -> bool:
+        return channel is Channel.FUNDING_SETTLED
+
+    def backfill(self, channel: Channel, symbol: str, since: int, until: int) -> AsyncIterator[list[Record]]:
+        if channel is not Channel.FUNDING_SETTLED:
+            raise ValueError(f"Hyperliquid has no REST history for {channel}")
+        coin = _coin(symbol)
+        return paging.forward(lambda start, end: self._funding_page(coin, start, end), since, until)
+
+    async def _funding_page(self, coin: str, start: int, end: int) -> list[Record]:
+        body = endpoints.funding_history_request(coin, start, end)
+        payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT)
+        return list(parse.parse_funding_history(payload, _now_ms()))
+
+
+def _carried(channel: Channel, coin: str) -> Carried:
+    return Carried(channel, symbols.to_canonical(coin), coin)
+
+
+def _coin(symbol: str) -> str:
+    """``BTC`` stays; ``BTC-USD-PERP`` -> ``BTC``."""
+    return symbols.to_native(symbol) if "-" in symbol else symbol.upper()
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def connector(
+    settings: ConnectorSettings, http: HttpSettings = DEFAULT_HTTP, transport: httpx.AsyncBaseTransport | None = None
+) -> HyperliquidConnector:
+    return HyperliquidConnector(settings, http, transport)
