@@ -70,38 +70,64 @@ def column_ends(ts: IntArray, column_ms: int) -> tuple[IntArray, IntArray]:
     return ids[last], last
 
 
+_BLOCK_COLUMNS = 256  # columns carried with one cumulative sum
+_BLOCK_RANGE = 300.0  # a block whose log-scale falls further than this (never, in practice) is carried one by one
+
+
+def bar_columns(ends: IntArray) -> IntArray:
+    """For bars ``0 .. len`` (the last index meaning "never"), the index of the column that shows them."""
+    result: IntArray = np.searchsorted(ends, np.arange(int(ends[-1]) + 2 if ends.size else 1)).astype(np.int64)
+    return result
+
+
 def snapshot_sums(
     levels: Levels, values: FloatArray, keys: IntArray, key_count: int, log_scale: FloatArray, ends: IntArray
 ) -> FloatArray:
     """``S[j, key] = sum of values x exp(L(end_j) - L(created))`` over the levels alive at bar ``end_j``.
 
-    A difference array per column, rebased on the column's own ``L`` so no exponent is positive (no overflow in
-    a year of decay), then carried forward column by column: ``S_j = S_{j-1} x exp(L_j - L_{j-1}) + D_j``."""
+    A difference array per column, each entry rebased on its own column's ``L`` so that no exponent is positive
+    (no overflow in a year of decay), then carried forward: ``S_j = S_{j-1} x exp(L_j - L_{j-1}) + D_j``."""
     columns = ends.size
     anchors = log_scale[ends]
-    create_column = np.searchsorted(ends, levels.created)
-    consume_column = np.searchsorted(ends, levels.consumed)  # len(bars) -> past the last column: never
+    bar_column = bar_columns(ends)
+    create_column = bar_column[levels.created]
+    consume_column = bar_column[levels.consumed]  # len(bars) -> ``columns``: never
     visible = create_column != consume_column
-    created_log = log_scale[levels.created]
-    differences = np.zeros(columns * key_count)
-    add_at = create_column[visible] * key_count + keys[visible]
-    differences += np.bincount(
-        add_at,
-        weights=values[visible] * np.exp(anchors[create_column[visible]] - created_log[visible]),
-        minlength=differences.size,
-    )[: differences.size]
-    removed = visible & (consume_column < columns)
-    differences -= np.bincount(
-        consume_column[removed] * key_count + keys[removed],
-        weights=values[removed] * np.exp(anchors[consume_column[removed]] - created_log[removed]),
-        minlength=differences.size,
-    )[: differences.size]
-    grid = differences.reshape(columns, key_count)
-    factors = np.exp(np.diff(anchors))
-    for column in range(1, columns):
-        grid[column] += grid[column - 1] * factors[column - 1]
-    result: FloatArray = np.maximum(grid, 0.0)  # cancellation leaves -1e-9 where a bin emptied
-    return result
+    created, consumed = create_column[visible], consume_column[visible]
+    weights, slots, created_log = values[visible], keys[visible], log_scale[levels.created[visible]]
+    removed = consumed < columns
+    index = np.concatenate([created * key_count + slots, consumed[removed] * key_count + slots[removed]])
+    signed = np.concatenate(
+        [
+            weights * np.exp(anchors[created] - created_log),
+            -(weights[removed] * np.exp(anchors[consumed[removed]] - created_log[removed])),
+        ]
+    )
+    counted = np.bincount(index, weights=signed, minlength=columns * key_count).astype(np.float64, copy=False)
+    grid = counted.reshape(columns, key_count)
+    _carry(grid, anchors)
+    np.maximum(grid, 0.0, out=grid)  # cancellation leaves -1e-9 where a bin emptied
+    return grid
+
+
+def _carry(grid: FloatArray, anchors: FloatArray) -> None:
+    """Turn per-column differences into states in place, a block of columns per cumulative sum."""
+    previous = np.zeros(grid.shape[1])
+    previous_anchor = float(anchors[0]) if anchors.size else 0.0
+    for start in range(0, grid.shape[0], _BLOCK_COLUMNS):
+        stop = min(start + _BLOCK_COLUMNS, grid.shape[0])
+        block, block_anchors = grid[start:stop], anchors[start:stop]
+        anchor = float(block_anchors[-1])
+        if previous_anchor - anchor > _BLOCK_RANGE:
+            for row in range(block.shape[0]):
+                block[row] += previous * np.exp(block_anchors[row] - previous_anchor)
+                previous, previous_anchor = block[row], float(block_anchors[row])
+            continue
+        block *= np.exp(anchor - block_anchors)[:, None]  # every difference valued at the block's last column
+        block[0] += previous * np.exp(anchor - previous_anchor)
+        np.cumsum(block, axis=0, out=block)
+        block *= np.exp(block_anchors - anchor)[:, None]
+        previous, previous_anchor = block[-1], anchor
 
 
 def cap_factors(run: ModelRun, sign: int, ends: IntArray) -> FloatArray:
@@ -128,7 +154,8 @@ def heatmap_grid(run: ModelRun) -> Heatmap:
         levels = run.side(sign)
         keys = bin_index(levels.price, width) - first
         grid = snapshot_sums(levels, levels.notional, keys, count, run.log_scale, ends)
-        grids[sign] = grid * cap_factors(run, sign, ends)[:, None]
+        grid *= cap_factors(run, sign, ends)[:, None]
+        grids[sign] = grid
     return Heatmap(
         venues=(run.venue,),
         symbol=run.symbol,

@@ -73,3 +73,17 @@ def resolve_table(
     if symbol is None:
         symbol = "BTC-USD-PERP" if venue.lower() == "hyperliquid" else "BTC-USDT-PERP"
     return fallback_table(venue, symbol)
+
+
+def prices_for_entry(
+    venue: str, sign: int, entry: float, config: HeatmapConfig, table: MarginTable | None
+) -> FloatArray:
+    """The prices of one bar's levels, one per leverage of the mix (equal to :func:`level_prices` element-wise)."""
+    entries = np.full(len(config.leverage_mix), entry)
+    if config.pricing == "naive":
+        result: FloatArray = entries * (1.0 - sign / np.asarray(config.leverages))
+        return result
+    used = np.asarray(config.leverages)
+    if table is not None and config.clamp_to_max_leverage:
+        used = np.minimum(used, max_leverage(table, config, entry))
+    return liquidation_prices(venue, sign, entries, used, config.position_notional_usd / entries, table)
