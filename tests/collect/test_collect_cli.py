@@ -20,6 +20,7 @@ from perpscope.fakevenue.market import FundingSettlement, LiquidationEvent
 from perpscope.models import Side
 from perpscope.store import DuckDBStore
 
+VENUES = ("binance", "okx", "bybit", "hyperliquid")
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 EIGHT_HOURS = 28_800_000
 
@@ -32,20 +33,26 @@ def test_venue_urls_accept_one_base_or_each_part() -> None:
 
 
 def test_without_network_each_venue_is_one_clear_error(tmp_path: Path) -> None:
-    port = closed_port()
-    arguments = [
-        *("--db", str(tmp_path / "db.duckdb"), "collect", "--venues", "binance", "--symbols", "BTC,ETH"),
-        *("--venue-url", f"binance=http://127.0.0.1:{port}", "--status-every", "0"),
-    ]
+    ports = {venue: closed_port() for venue in VENUES}
+    arguments = ["--db", str(tmp_path / "db.duckdb"), "collect", "--venues", ",".join(VENUES), "--symbols", "BTC,ETH"]
+    for venue, port in ports.items():
+        arguments += ["--venue-url", f"{venue}=http://127.0.0.1:{port}"]
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-c", COMPOSE_CLI, *arguments], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", COMPOSE_CLI, *arguments, "--status-every", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1
-    assert errors[0].startswith(f"error: binance: cannot connect to ws://127.0.0.1:{port}/stream")
+    errors = sorted(line for line in done.stderr.splitlines() if line.startswith("error:"))
+    assert len(errors) == 4, done.stderr
+    for line, venue in zip(errors, sorted(VENUES), strict=True):
+        # The websocket or a first REST request, whichever fails first, names the address it could not reach.
+        assert line.startswith(f"error: {venue}: cannot connect to "), line
+        assert f"://127.0.0.1:{ports[venue]}" in line
     assert time.monotonic() - started < 20
 
 

@@ -139,7 +139,8 @@ def _catch_up(folder: Path, connectors: Sequence[Connector], store: Store, since
     """Replay what the last run recorded but may not have stored (it was killed between two flushes)."""
     start = min(since.values()) - REPLAY_MARGIN_MS if len(since) == len(connectors) else None
     count = replay(folder, {c.venue: c for c in connectors}, store, since_ms=start)
-    errors.print(f"replayed {count.frames:,} recorded frames: {count.added:,} records were missing from the store")
+    message = f"replayed {count.frames:,} recorded frames: {count.added:,} records were missing from the store"
+    errors.print(message, highlight=False, soft_wrap=True)
 
 
 async def _run(collector: Collector, since: dict[str, int], status_every: float) -> None:
@@ -181,6 +182,7 @@ def _report(collector: Collector) -> None:
         f"stored {status.stored:,} new records ({status.repeated:,} already stored); "
         f"{status.reconnects} reconnects; {status.gaps} gaps recorded; {status.malformed} malformed messages skipped",
         highlight=False,
+        soft_wrap=True,
     )
     for venue, reason in collector.errors.items():
         errors.print(f"[bold red]error:[/] {venue}: {reason}", highlight=False, soft_wrap=True)

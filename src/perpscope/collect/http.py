@@ -24,6 +24,7 @@ from perpscope.venues.capabilities import RateLimit
 class HttpSettings:
     timeout_s: float = 10.0
     max_attempts: int = 6
+    connect_attempts: int = 3  # a venue that refuses connections (or has no DNS) is given up on sooner
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     retry_after_max_s: float = 120.0  # a longer Retry-After is not waited out: the call fails instead
@@ -95,7 +96,8 @@ class HttpClient:
                 return await self._once(request)
             except (RateLimitError, NetworkError) as error:
                 last = error
-                if attempt == self.settings.max_attempts:
+                unreachable = isinstance(error, _Unreachable) and attempt >= self.settings.connect_attempts
+                if attempt == self.settings.max_attempts or unreachable:
                     break
                 self.retries += 1
                 await asyncio.sleep(self._delay(error, attempt))
@@ -114,6 +116,8 @@ class HttpClient:
             )
         except httpx.TimeoutException:
             raise NetworkError(f"{where}: no answer within {self.settings.timeout_s:g} s") from None
+        except httpx.ConnectError as error:
+            raise _Unreachable(f"cannot connect to {where}: {error}") from None
         except httpx.HTTPError as error:
             raise NetworkError(f"{where}: {type(error).__name__}: {error}") from None
         if response.status_code in (418, 429):
@@ -135,6 +139,10 @@ class HttpClient:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+class _Unreachable(NetworkError):
+    """No connection at all (refused, no route, no DNS): retried only ``connect_attempts`` times."""
 
 
 def _seconds(header: str | None) -> float | None:
