@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import msgspec
 import polars as pl
 import pyarrow as pa
 import pytest
-from store_samples import T0, every_record, liquidations
+from store_samples import MINUTE, T0, every_record, liquidations
 
 from perpscope import models
 from perpscope.errors import StoreError
-from perpscope.store import Store, WriteCount, open_store, schema
+from perpscope.store import DuckDBStore, Store, WriteCount, open_store, schema
 from perpscope.store.base import latest_version, migrations
 
 _RECORD_FIELDS = ("venue", "symbol", "native_symbol", "ts_event", "ts_recv", "source")
@@ -32,7 +34,7 @@ def _sort_key(spec: schema.Table, record: models.Record) -> tuple[object, ...]:
 
 def test_migrations_applied_once(any_store: Store, any_store_url: str) -> None:
     assert any_store.schema_version() == latest_version() >= 1
-    expected = [(migration.version, migration.name) for migration in migrations()]
+    expected = [(migration.version, migration.name) for migration in migrations("duckdb")]
     applied = any_store.query("SELECT version, name FROM schema_migrations ORDER BY version")
     assert applied.rows() == expected
     assert expected[0] == (1, "initial")
@@ -138,6 +140,57 @@ def test_replace_policy_keeps_the_latest_copy(any_store: Store) -> None:
     assert any_store.query("SELECT tick_size FROM instruments").item() == 0.5
 
 
+def _numbered(numbers: list[int]) -> pa.Table:
+    """Liquidations numbered as in ``liquidations``, in the order given (repeats allowed)."""
+    return pa.concat_tables([liquidations(1, start=number) for number in numbers])
+
+
+def _stored_numbers(store: Store) -> list[int]:
+    return store.query("SELECT ts_event - ? AS n FROM liquidations ORDER BY ts_event", [T0])["n"].to_list()
+
+
+def test_batch_overlapping_stored_rows_across_a_range_adds_only_new_ones(any_store: Store) -> None:
+    any_store.write({"liquidations": liquidations(100, start=100)})  # 100..199
+    # 50..249: reaches past the stored rows at both ends
+    assert any_store.write({"liquidations": liquidations(200, start=50)}) == {"liquidations": WriteCount(200, 100)}
+    assert _stored_numbers(any_store) == list(range(50, 250))
+    # repeats within the batch, of stored rows and of new ones: 120 and 180 stored, 40 and 260 new
+    batch = _numbered([260, 120, 40, 260, 180, 120, 40, 260])
+    assert any_store.write({"liquidations": batch}) == {"liquidations": WriteCount(8, 2)}
+    assert _stored_numbers(any_store) == [40, *range(50, 250), 260]
+
+
+def test_history_written_after_live_data_is_deduplicated_exactly(any_store: Store) -> None:
+    any_store.write({"liquidations": liquidations(500, start=1_000)})  # live: 1000..1499
+    history = liquidations(1_200)  # 0..1199, imported later: 1000..1199 already stored
+    assert any_store.write({"liquidations": history}) == {"liquidations": WriteCount(1_200, 1_000)}
+    # one batch whose range spans both, out of order, with repeats: only 1500 and 1600 are new
+    scattered = _numbered([1_600, 0, 1_499, 700, 1_500, 1_600, 0, 1_100])
+    assert any_store.write({"liquidations": scattered}) == {"liquidations": WriteCount(8, 2)}
+    assert _stored_numbers(any_store) == [*range(1_500), 1_500, 1_600]
+    assert any_store.write({"liquidations": history}) == {"liquidations": WriteCount(1_200, 0)}
+    assert any_store.count("liquidations") == 1_502
+
+
+def test_replace_batch_keeps_the_copy_received_last(any_store: Store) -> None:
+    candle = next(r for r in every_record() if isinstance(r, models.Candle))
+    received = [(T0 + 10, 35_810.0), (T0 + 30, 35_830.0), (T0 + 20, 35_820.0)]
+    for number, order in enumerate(itertools.permutations(received)):  # each order on a candle of its own
+        copies = [
+            msgspec.structs.replace(candle, ts_event=T0 + number * MINUTE, ts_recv=recv, close=close)
+            for recv, close in order
+        ]
+        assert any_store.write_records(copies) == {"candles": WriteCount(3, 1)}
+    stored = any_store.query("SELECT ts_event, ts_recv, close FROM candles ORDER BY ts_event")
+    assert stored.rows() == [(T0 + number * MINUTE, T0 + 30, 35_830.0) for number in range(6)]
+    # received in the same millisecond: the later row of the batch wins
+    tied = [msgspec.structs.replace(candle, ts_recv=T0 + 99, close=close) for close in (1.0, 2.0, 3.0)]
+    assert any_store.write_records(tied) == {"candles": WriteCount(3, 0)}
+    assert any_store.query("SELECT close FROM candles WHERE ts_event = ?", [T0]).item() == 3.0
+    assert any_store.write_records(tied[::-1]) == {"candles": WriteCount(3, 0)}
+    assert any_store.query("SELECT close FROM candles WHERE ts_event = ?", [T0]).item() == 1.0
+
+
 def test_failed_write_changes_no_table(any_store: Store) -> None:
     any_store.write({"liquidations": liquidations(5)})
     funding = schema.records_to_arrow([r for r in every_record() if isinstance(r, models.FundingRate)])
@@ -188,15 +241,31 @@ def test_database_columns_match_schema(any_store: Store) -> None:
         assert stored == [(c.name, c.nullable, c.sql) for c in spec.columns], spec.name
 
 
-def test_primary_keys_are_the_natural_keys(any_store: Store) -> None:
+# Written out rather than derived from schema.py, so that a change of policy shows up here as a decision.
+DUCKDB_PRIMARY_KEYS = {"instruments", "liquidation_totals", "candles", "gaps"}  # ON CONFLICT DO UPDATE needs one
+DEDUPLICATED_BY_THE_DUCKDB_WRITER = {"funding", "open_interest", "liquidations", "prices", "long_short_ratios"}
+DEDUPLICATED_BY_THE_DUCKDB_WRITER |= {"taker_volume"}
+
+
+def test_database_keys_against_natural_keys(any_store: Store) -> None:
+    """PostgreSQL enforces every natural key with a PRIMARY KEY (any number of writers). DuckDB does so only for
+    the replace tables; the event tables are de-duplicated by its single writer (store/duckdb.py)."""
     keys = any_store.query(
         "SELECT k.table_name, k.column_name FROM information_schema.key_column_usage k "
         "JOIN information_schema.table_constraints c "
         "ON c.constraint_name = k.constraint_name AND c.table_name = k.table_name "
         "WHERE c.constraint_type = 'PRIMARY KEY' ORDER BY k.table_name, k.ordinal_position"
     )
+    on_duckdb = isinstance(any_store, DuckDBStore)
+    assert set(schema.TABLES) == DUCKDB_PRIMARY_KEYS | DEDUPLICATED_BY_THE_DUCKDB_WRITER
+    assert {name for name in schema.TABLES if schema.table(name).on_conflict == "ignore"} == (
+        DEDUPLICATED_BY_THE_DUCKDB_WRITER
+    )
     for spec in schema.TABLES.values():
-        assert keys.filter(pl.col("table_name") == spec.name)["column_name"].to_list() == list(spec.key)
+        expected = [] if on_duckdb and spec.name in DEDUPLICATED_BY_THE_DUCKDB_WRITER else list(spec.key)
+        assert keys.filter(pl.col("table_name") == spec.name)["column_name"].to_list() == expected, spec.name
+    for name in DEDUPLICATED_BY_THE_DUCKDB_WRITER:  # the writer looks stored keys up by ts_event range
+        assert "ts_event" in schema.table(name).key
 
 
 def test_record_fields_are_the_first_columns_of_every_table() -> None:

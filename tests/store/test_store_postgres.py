@@ -92,7 +92,7 @@ def test_stores_opening_together_migrate_once(postgres_url: str) -> None:
     assert errors == []
     with PostgresStore(postgres_url) as store:
         applied = store.query("SELECT version FROM schema_migrations ORDER BY version")["version"].to_list()
-    assert applied == [migration.version for migration in migrations()]
+    assert applied == [migration.version for migration in migrations("postgres")]
 
 
 @pytest.mark.postgres

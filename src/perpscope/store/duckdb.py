@@ -7,11 +7,21 @@ read-only, runs its query, and closes. Both wait for the other's lock with backo
 Opening costs about 15 ms, so a collector flushing every second leaves the file free most of the time.
 A process that is the only user (tests, benchmarks, the demo) can ``hold`` one connection instead; threads
 in that process then read on their own cursors. See docs/architecture.md.
+
+Exactly one writer at a time: DuckDB's file lock keeps other processes out while one writes, and within a
+process every write — ``write``, migrations — takes one lock per database file, shared by every store on it
+(DuckDB gives connections to one file in one process the same database, whose transactions would otherwise
+interleave), and holds it from BEGIN to COMMIT; ``query`` refuses anything but SELECT. So the event (``ignore``)
+tables need no PRIMARY KEY here: a write inserts the batch's rows, each key once, that are not already stored,
+looking only at stored rows within the batch's ``ts_event`` range (every such key contains ``ts_event``), which
+DuckDB's per-row-group min/max (zone maps) keeps to a few row groups when data arrives roughly in time order.
+Exact in any order; an old batch written after newer data only makes the look-up scan more row groups.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import re
 import threading
@@ -26,9 +36,29 @@ import pyarrow as pa
 
 from perpscope.errors import StoreBusyError, StoreError
 from perpscope.store import schema
-from perpscope.store.base import Store, WriteCount, insert_sql, migrations, statements
+from perpscope.store.base import (
+    POSITION,
+    Store,
+    WriteCount,
+    latest_version,
+    migrations,
+    statements,
+    upsert_sql,
+)
 
 _LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
+_READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+
+# One write lock per database file per process: every DuckDBStore on the file shares it (see the module doc).
+_FILE_LOCKS: dict[str, threading.Lock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: str) -> threading.Lock:
+    if path == ":memory:":  # every in-memory connection is a database of its own
+        return threading.Lock()
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(os.path.realpath(path), threading.Lock())
 
 
 class DuckDBStore(Store):
@@ -38,7 +68,7 @@ class DuckDBStore(Store):
         self.read_only = read_only
         self.lock_timeout_s = lock_timeout_s
         self._held: duckdb.DuckDBPyConnection | None = None
-        self._held_lock = threading.Lock()
+        self._write_lock = _write_lock(self.path)
         in_memory = self.path == ":memory:"
         if not in_memory:
             if read_only and not Path(self.path).exists():
@@ -48,7 +78,13 @@ class DuckDBStore(Store):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         if hold or in_memory:
             self._held = self._open(read_only=read_only)
-        self._migrate_if_needed()
+        # A short-lived reader checks the version on its first connection instead of opening the file once more
+        # here (an open costs ~15 ms); anything that may write migrates before it returns.
+        self._version_checked = self._held is not None or not read_only
+        if self._held is not None:
+            self._migrate_if_needed(self.schema_version())
+        elif not read_only:
+            self._migrate_if_needed(self._file_version())
 
     # -- connections ---------------------------------------------------------------------------------------
 
@@ -84,9 +120,22 @@ class DuckDBStore(Store):
             return
         conn = self._open(read_only=not write)
         try:
+            if not self._version_checked:
+                conn = self._checked(conn)
             yield conn
         finally:
             conn.close()
+
+    def _checked(self, conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """A read-only store's first connection: used as is when the schema is current, else closed, the file
+        migrated (which needs write access, see ``open_store``) and opened again."""
+        current = _version(conn)
+        if current != latest_version():
+            conn.close()
+            self._migrate_if_needed(current)
+            conn = self._open(read_only=True)
+        self._version_checked = True
+        return conn
 
     # -- schema --------------------------------------------------------------------------------------------
 
@@ -94,26 +143,36 @@ class DuckDBStore(Store):
         if self._held is None and not Path(self.path).exists():
             return 0
         with self.connection() as conn:
-            if not _scalar(
-                conn, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-            ):
-                return 0
-            return _scalar(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations")
+            return _version(conn)
 
-    def _migrate_if_needed(self) -> None:
-        current = self.schema_version()
-        pending = [migration for migration in migrations() if migration.version > current]
+    def _migrate_if_needed(self, current: int) -> None:
+        if current > latest_version():
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this perpscope's {latest_version()}: "
+                "upgrade perpscope"
+            )
+        pending = [migration for migration in migrations("duckdb") if migration.version > current]
         if not pending:
             return
         if self.read_only and self._held is not None:
             raise StoreError(f"{self.path} needs migrations {[m.version for m in pending]}; open it for writing")
-        with self._writer() as conn:
+        with self._write_lock, self._writer() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)"
             )
             for migration in pending:
                 self._apply(conn, migration.version, migration.name, migration.sql)
+
+    def _file_version(self) -> int:
+        """The version of a file this store has not opened yet: read on a short read-only open."""
+        if not Path(self.path).exists():
+            return 0
+        conn = self._open(read_only=True)
+        try:
+            return _version(conn)
+        finally:
+            conn.close()
 
     @staticmethod
     def _apply(conn: duckdb.DuckDBPyConnection, version: int, name: str, sql: str) -> None:
@@ -148,6 +207,10 @@ class DuckDBStore(Store):
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         with self.connection() as conn:
             try:
+                kinds = {statement.type for statement in conn.extract_statements(sql)}
+                if not kinds <= _READ_STATEMENTS:  # a held connection can write: only write() may
+                    names = ", ".join(sorted(kind.name for kind in kinds - _READ_STATEMENTS))
+                    raise StoreError(f"query runs SELECT statements only, not {names}; writes go through write()")
                 arrow = conn.sql(sql, params=list(params) or None).to_arrow_table()
                 return pl.from_arrow(arrow)  # type: ignore[return-value]
             except duckdb.Error as error:
@@ -156,36 +219,65 @@ class DuckDBStore(Store):
     def write(self, batches: Mapping[str, pa.Table]) -> dict[str, WriteCount]:
         prepared = {name: schema.conform(schema.table(name), batch) for name, batch in batches.items()}
         counts: dict[str, WriteCount] = {}
-        with self._held_lock, self.connection(write=True) as conn:
+        # The lock is held from BEGIN to COMMIT: no other write in this process can commit a row this one's
+        # look-up for stored keys has not seen, and DuckDB's file lock keeps other processes out.
+        with self._write_lock, self.connection(write=True) as conn:
             conn.execute("BEGIN TRANSACTION")
             try:
                 for name, batch in prepared.items():
-                    counts[name] = self._write_one(conn, schema.table(name), batch)
+                    counts[name] = _write_one(conn, schema.table(name), batch)
                 conn.execute("COMMIT")
             except duckdb.Error as error:
                 conn.execute("ROLLBACK")
                 raise StoreError(f"write to {self.path} failed, nothing was stored: {error}") from None
         return counts
 
-    @staticmethod
-    def _write_one(conn: duckdb.DuckDBPyConnection, spec: schema.Table, batch: pa.Table) -> WriteCount:
-        if batch.num_rows == 0:
-            return WriteCount(0, 0)
-        view = f"_incoming_{spec.name}"
-        conn.register(view, batch)
-        try:
-            if spec.on_conflict == "ignore":
-                return WriteCount(batch.num_rows, _scalar(conn, insert_sql(spec, view)))
-            before = _scalar(conn, f"SELECT count(*) FROM {spec.name}")
-            conn.execute(insert_sql(spec, view)).fetchall()
-            return WriteCount(batch.num_rows, _scalar(conn, f"SELECT count(*) FROM {spec.name}") - before)
-        finally:
-            conn.unregister(view)
-
     def close(self) -> None:
         if self._held is not None:
             self._held.close()
             self._held = None
+
+
+def _write_one(conn: duckdb.DuckDBPyConnection, spec: schema.Table, batch: pa.Table) -> WriteCount:
+    if batch.num_rows == 0:
+        return WriteCount(0, 0)
+    view = f"_incoming_{spec.name}"
+    if spec.on_conflict == "replace":
+        batch = batch.append_column(POSITION, pa.array(range(batch.num_rows), pa.int64()))
+    conn.register(view, batch)
+    try:
+        if spec.on_conflict == "ignore":
+            low, high = conn.execute(f"SELECT min(ts_event), max(ts_event) FROM {view}").fetchall()[0]
+            return WriteCount(batch.num_rows, _scalar(conn, insert_new_sql(spec, view, low, high)))
+        before = _scalar(conn, f"SELECT count(*) FROM {spec.name}")
+        conn.execute(upsert_sql(spec, view)).fetchall()
+        return WriteCount(batch.num_rows, _scalar(conn, f"SELECT count(*) FROM {spec.name}") - before)
+    finally:
+        conn.unregister(view)
+
+
+def insert_new_sql(spec: schema.Table, source: str, low: int, high: int) -> str:
+    """Insert the rows of ``source`` whose key is not stored yet, each key once, into an ``ignore`` table.
+
+    Only stored rows with ``low <= ts_event <= high`` (the batch's range; part of every such key) are compared,
+    so zone maps skip the rest. The bounds are literals, not parameters, so that DuckDB can use them when it
+    plans the scan; they are integers this module computed. Sound only under the single writer (module doc)."""
+    if spec.on_conflict != "ignore" or "ts_event" not in spec.key:
+        raise StoreError(f"{spec.name}: the writer de-duplicates only ignore tables keyed by ts_event")
+    columns = ", ".join(spec.column_names)
+    key = ", ".join(spec.key)
+    same = " AND ".join(f"stored.{name} = incoming.{name}" for name in spec.key)
+    return (
+        f"INSERT INTO {spec.name} ({columns}) SELECT DISTINCT ON ({key}) {columns} FROM {source} AS incoming "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {spec.name} AS stored "
+        f"WHERE stored.ts_event BETWEEN {int(low)} AND {int(high)} AND {same})"
+    )
+
+
+def _version(conn: duckdb.DuckDBPyConnection) -> int:
+    if not _scalar(conn, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"):
+        return 0
+    return _scalar(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations")
 
 
 def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> int:

@@ -21,7 +21,7 @@ from psycopg.types.numeric import FloatLoader
 
 from perpscope.errors import StoreError
 from perpscope.store import schema
-from perpscope.store.base import Store, WriteCount, insert_sql, migrations, statements
+from perpscope.store.base import POSITION, Store, WriteCount, migrations, statements, upsert_sql
 
 T = TypeVar("T")
 
@@ -110,7 +110,7 @@ class PostgresStore(Store):
 
     def _migrate_if_needed(self) -> None:
         current = self._run(_version, "checking migrations failed", read_only=True)
-        if any(migration.version > current for migration in migrations()):
+        if any(migration.version > current for migration in migrations("postgres")):
             self._run(_migrate, "migrating failed", read_only=False)
 
     # -- reading and writing -------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def _migrate(conn: psycopg.Connection[Any]) -> None:
         "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)"
     )
     current = _version(conn)  # another process may have migrated while this one waited for the lock
-    for migration in migrations():
+    for migration in migrations("postgres"):
         if migration.version <= current:
             continue
         for statement in statements(migration.sql):
@@ -170,17 +170,16 @@ def _write_one(conn: psycopg.Connection[Any], spec: schema.Table, batch: pa.Tabl
     if batch.num_rows == 0:
         return WriteCount(0, 0)
     incoming = f"_incoming_{spec.name}"
-    # LIKE copies the NOT NULL constraints, so a bad batch fails at COPY, before anything is inserted.
-    conn.execute(f"CREATE TEMPORARY TABLE {incoming} (LIKE {spec.name}) ON COMMIT DROP")
+    replace = spec.on_conflict == "replace"
+    # LIKE copies the NOT NULL constraints, so a bad batch fails at COPY, before anything is inserted. A replace
+    # batch also carries each row's position in it, which decides between copies of one key (upsert_sql).
+    extra = f", {POSITION} BIGINT" if replace else ""
+    conn.execute(f"CREATE TEMPORARY TABLE {incoming} (LIKE {spec.name}{extra}) ON COMMIT DROP")
     columns = ", ".join(spec.column_names)
     with conn.cursor() as cursor:
-        with cursor.copy(f"COPY {incoming} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types([_COPY_TYPES[column.sql] for column in spec.columns])
-            for chunk in batch.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
-                for values in zip(*(column.to_pylist() for column in chunk.columns), strict=True):
-                    copy.write_row(values)
+        _copy(cursor, incoming, spec, batch, numbered=replace)
         cursor.execute(f"ANALYZE {incoming}")  # the planner otherwise guesses the batch's size
-        if spec.on_conflict == "ignore":
+        if not replace:
             # No DISTINCT ON here: PostgreSQL's DO NOTHING also skips a copy inserted earlier by the same
             # statement, and the sort DISTINCT ON needs costs a third of the write.
             key = ", ".join(spec.key)
@@ -190,11 +189,27 @@ def _write_one(conn: psycopg.Connection[Any], spec: schema.Table, batch: pa.Tabl
             return WriteCount(batch.num_rows, cursor.rowcount)
         # xmax is 0 on a row this statement inserted and set on one it updated
         cursor.execute(
-            f"WITH written AS ({insert_sql(spec, incoming)} RETURNING (xmax = 0) AS inserted) "
+            f"WITH written AS ({upsert_sql(spec, incoming)} RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted) FROM written"
         )
         row = cursor.fetchone()
         return WriteCount(batch.num_rows, int(row[0]) if row else 0)
+
+
+def _copy(cursor: psycopg.Cursor[Any], table: str, spec: schema.Table, batch: pa.Table, *, numbered: bool) -> None:
+    """Stream ``batch`` into ``table`` with binary COPY; ``numbered`` adds each row's position in the batch."""
+    names = spec.column_names + ([POSITION] if numbered else [])
+    types = [_COPY_TYPES[column.sql] for column in spec.columns] + (["int8"] if numbered else [])
+    position = 0
+    with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for chunk in batch.to_batches(max_chunksize=_COPY_CHUNK_ROWS):
+            values = [column.to_pylist() for column in chunk.columns]
+            if numbered:
+                values.append(list(range(position, position + chunk.num_rows)))
+                position += chunk.num_rows
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
 
 
 def _version(conn: psycopg.Connection[Any]) -> int:

@@ -3,6 +3,8 @@
 Every table has a natural key: writing the same record twice stores it once, which makes at-least-once
 collection loss-free. Event tables keep the first copy (``ignore``); tables whose rows are revised in place — a
 candle still forming, an instrument whose parameters changed — keep the latest (``replace``).
+PostgreSQL enforces every key with a PRIMARY KEY; DuckDB only the ``replace`` tables' — its single writer
+de-duplicates the event tables, whose keys therefore all contain ``ts_event`` (see store/duckdb.py).
 The migrations in ``migrations/`` create exactly these columns; a test holds them together.
 """
 

@@ -1,4 +1,6 @@
 -- 0001: the initial tables. Natural keys make every write idempotent (see store/schema.py).
+-- The event tables (funding, open_interest, liquidations, prices, long_short_ratios, taker_volume) get their
+-- PRIMARY KEY on PostgreSQL only (0001_initial.postgres.sql); on DuckDB the single writer keeps them unique.
 
 CREATE TABLE instruments (
     venue TEXT NOT NULL,
@@ -28,8 +30,7 @@ CREATE TABLE funding (
     rate DOUBLE PRECISION NOT NULL,
     interval_h DOUBLE PRECISION NOT NULL,
     kind TEXT NOT NULL,
-    funding_time BIGINT NOT NULL,
-    PRIMARY KEY (venue, symbol, kind, ts_event)
+    funding_time BIGINT NOT NULL
 );
 
 CREATE TABLE open_interest (
@@ -43,8 +44,7 @@ CREATE TABLE open_interest (
     oi_base DOUBLE PRECISION,
     oi_usd DOUBLE PRECISION,
     reported TEXT NOT NULL,
-    conversion_price DOUBLE PRECISION,
-    PRIMARY KEY (venue, symbol, ts_event)
+    conversion_price DOUBLE PRECISION
 );
 
 CREATE TABLE liquidations (
@@ -58,8 +58,7 @@ CREATE TABLE liquidations (
     price DOUBLE PRECISION NOT NULL,
     quantity DOUBLE PRECISION NOT NULL,
     notional_usd DOUBLE PRECISION NOT NULL,
-    complete BOOLEAN NOT NULL,
-    PRIMARY KEY (venue, symbol, ts_event, side, price, quantity)
+    complete BOOLEAN NOT NULL
 );
 
 CREATE TABLE liquidation_totals (
@@ -84,8 +83,7 @@ CREATE TABLE prices (
     ts_recv BIGINT NOT NULL,
     source TEXT NOT NULL,
     kind TEXT NOT NULL,
-    price DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (venue, symbol, kind, ts_event)
+    price DOUBLE PRECISION NOT NULL
 );
 
 CREATE TABLE candles (
@@ -116,8 +114,7 @@ CREATE TABLE long_short_ratios (
     kind TEXT NOT NULL,
     period TEXT NOT NULL,
     long_share DOUBLE PRECISION NOT NULL,
-    short_share DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (venue, symbol, kind, period, ts_event)
+    short_share DOUBLE PRECISION NOT NULL
 );
 
 CREATE TABLE taker_volume (
@@ -129,6 +126,5 @@ CREATE TABLE taker_volume (
     source TEXT NOT NULL,
     period TEXT NOT NULL,
     buy_volume DOUBLE PRECISION NOT NULL,
-    sell_volume DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (venue, symbol, period, ts_event)
+    sell_volume DOUBLE PRECISION NOT NULL
 );
