@@ -130,8 +130,10 @@ def market_grid(store: Store, symbol: str, since: int, until: int, window_ms: in
     bars = times.join(bars.drop("open_time"), on="time", how="left").with_columns(
         open_time=pl.col("time") - MS_PER_HOUR
     )
-    settled = settled_funding(store, symbol, lookback - 24 * MS_PER_HOUR, until)
-    oi = _oi_with_usd(store, symbol, lookback - oi_math.OI_MAX_AGE_MS, until)
+    # The grid's last row is ``until`` itself: prints at that moment belong to it. Funding is read one 8 h
+    # interval further, for the rates a venue fixes an interval early (``known_at`` keeps out the rest).
+    settled = settled_funding(store, symbol, lookback - 24 * MS_PER_HOUR, until + 8 * MS_PER_HOUR + 1)
+    oi = _oi_with_usd(store, symbol, lookback - oi_math.OI_MAX_AGE_MS, until + 1)
     grid = market.market_grid(bars, settled, oi, window_ms)
     return oi_math.with_quadrant(grid.filter(pl.col("time") > since))
 

@@ -149,7 +149,8 @@ def _flip_signal(
 def liquidity_sweeps(grid: pl.DataFrame, clusters: pl.DataFrame, symbol: str, th: SignalThresholds) -> list[Signal]:
     """A bar runs through a realized cluster's VWAP (coming from the other side) and a close within
     ``sweep_bars`` bars is back on the side it came from. The cluster must be complete before the bar opens."""
-    bars = grid.sort("time").select("time", "open_time", "high", "low", "close").to_dicts()
+    priced = grid.filter(pl.col("close").is_not_null() & pl.col("high").is_not_null() & pl.col("low").is_not_null())
+    bars = priced.sort("time").select("time", "open_time", "high", "low", "close").to_dicts()
     big = clusters.cast(CLUSTER_SCHEMA).filter(pl.col("notional_usd") >= th.sweep_min_cluster_usd)  # type: ignore[arg-type]
     signals, swept = [], set()
     for index in range(1, len(bars)):
