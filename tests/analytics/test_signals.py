@@ -38,7 +38,7 @@ def grid(rows: list[dict[str, Any]]) -> pl.DataFrame:
     for i, row in enumerate(rows):
         flat = {"high": row["close"], "low": row["close"]} if "close" in row else {}
         full.append(DEFAULTS | {"time": T + (i + 1) * H, "open_time": T + i * H} | flat | row)
-    schema = {
+    schema: dict[str, Any] = {
         name: pl.Float64 for name in DEFAULTS if name not in ("funding_venues", "venues_negative", "venues_positive")
     }
     schema |= {"funding_venues": pl.List(pl.String), "venues_negative": pl.Int64, "venues_positive": pl.Int64}
