@@ -78,7 +78,9 @@ def _time_axis(axis: Axes, data: ReportData) -> None:
 
 
 def _save(figure: Figure, sources: tuple[str, ...], path: Path) -> Path:
-    note = "Source: " + "; ".join(sources) if sources else "Source: none stored"
+    unique = list(dict.fromkeys(sources))
+    note = "Source: " + "; ".join(unique) if unique else "Source: none stored"
+    note = note if len(note) <= 150 else note[:149] + "…"
     figure.text(0.005, 0.003, note, fontsize=7.5, color="#555555", ha="left", va="bottom")
     figure.savefig(path, dpi=DPI, facecolor="white")
     return path
@@ -265,7 +267,7 @@ def _candles(axis: Axes, bars: pl.DataFrame) -> None:
 def _mark_low(axis: Axes, data: ReportData) -> None:
     """Name the deepest fall's top and bottom beside them, inside the panel (limits padded to make room)."""
     price = data.price
-    if price.peak is None or price.trough is None or price.trough.value >= price.peak.value:
+    if price.peak is None or price.trough is None or price.trough.value >= price.peak.value * 0.98:
         _legend(axis)
         return
     span = price.peak.value - price.trough.value
@@ -286,7 +288,7 @@ def _mark_low(axis: Axes, data: ReportData) -> None:
 
 def _liquidation_panel(axis: Axes, data: ReportData) -> None:
     events = data.series.get("liquidations", pl.DataFrame())
-    axis.set_ylabel("USD millions / h")
+    axis.set_ylabel("USD M / h\nshorts ↑ longs ↓", fontsize=9)
     axis.axhline(0, color="#222222", linewidth=0.8)
     if events.is_empty():
         axis.text(
@@ -321,8 +323,11 @@ def _liquidation_panel(axis: Axes, data: ReportData) -> None:
 
 
 def _shade_waves(axis: Axes, data: ReportData) -> None:
+    # A wave of a few seconds would be an invisible sliver: every span is at least 1/150 of the window wide.
+    least = (data.window.end - data.window.start) / 150
     for wave in data.liquidations.waves:
-        axis.axvspan(_day_number(wave.start), _day_number(wave.end), color="#ff9800", alpha=0.25, linewidth=0)
+        middle, half = (wave.start + wave.end) / 2, max(wave.end - wave.start, least) / 2
+        axis.axvspan(_day_number(int(middle - half)), _day_number(int(middle + half)), color="#ff9800", alpha=0.3, lw=0)
 
 
 def all_charts(data: ReportData, folder: Path) -> dict[str, Path]:

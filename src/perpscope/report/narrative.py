@@ -22,6 +22,7 @@ from perpscope.times import MS_PER_HOUR
 SIMULATED_BANNER = (
     "SIMULATED DATA: every figure in this report comes from perpscope's market simulator, not from a venue."
 )
+NOTABLE_FALL = 0.02  # a price fall smaller than 2% is not worth a clause of the headline
 SIGNALS_UNAVAILABLE = "Signals are not computed: this installation has no analysis layer (perpscope.service.analysis)."
 NO_SIGNALS = "No signal was active in the window."
 
@@ -79,6 +80,8 @@ def _crash_clause(price: PriceSection) -> str:
     if price.peak is None or price.trough is None or price.trough.value >= price.peak.value:
         return ""
     fall = (price.trough.value - price.peak.value) / price.peak.value
+    if fall > -NOTABLE_FALL:
+        return ""
     return (
         f"; its deepest fall ran from {fmt.price(price.peak.value)} ({fmt.when(price.peak.time)}) to "
         f"{fmt.price(price.trough.value)} ({fmt.when(price.trough.time)}), {fmt.percent(fall)}"

@@ -89,7 +89,7 @@ def document(data: ReportData, charts: dict[str, Path], generated: str) -> list[
     blocks.append(
         Paragraph(
             "Definitions: docs/report.md (this report), docs/views.md (funding, open interest and liquidation "
-            "figures). Funding rates are restated per 8 h as rate × 8 / interval; money is USD.",
+            "figures). Funding rates are restated per 8 h as the rate × 8 h ÷ the venue's interval; money is USD.",
             note=True,
         )
     )
@@ -143,7 +143,7 @@ def _funding_table(data: ReportData) -> list[Block]:
     )
     return [
         Table(headers, rows),
-        Paragraph("Rates in % per 8 h (rate × 8 / interval); APR simple, % per year.", note=True),
+        Paragraph("Rates in % per 8 h (the rate × 8 h ÷ the interval); APR simple, % per year.", note=True),
     ]
 
 
