@@ -25,6 +25,7 @@ from perpscope.times import MS_PER_DAY, format_ms, now_ms, parse_duration, parse
 
 if TYPE_CHECKING:
     from perpscope.importers import FileImport
+    from perpscope.report import ReportFiles
 
 DataFrames = Literal["polars", "pandas"]
 Moment = int | str | datetime | None  # int ms UTC, a string for perpscope.times.parse_time, or a datetime
@@ -278,6 +279,20 @@ class Perpscope:
             return parse_duration(str(value))
         except ValueError as error:
             raise InputError(f"window: {error}") from None
+
+    def report(
+        self,
+        out: str | Path,
+        symbol: str = "BTC",
+        window: Span = "7d",
+        at: Moment = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> ReportFiles:
+        """Write the market report (Markdown with PNG charts, and self-contained HTML) to ``out``; see
+        docs/report.md. The window ends at ``at``, or at the newest stored print for the symbol."""
+        from perpscope.report import write_report  # matplotlib loads only when a report is asked for
+
+        return write_report(self, Path(out).expanduser(), symbol, self._moment(at, "at"), window, on_step)
 
     def close(self) -> None:
         self.store.close()

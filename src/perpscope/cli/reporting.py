@@ -9,7 +9,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from perpscope.cli.common import App, console, errors, pass_app
 from perpscope.cli.views import DurationParam, TimeParam, symbol_option
-from perpscope.report import narrative, write_report
 
 
 @click.command("report")
@@ -35,9 +34,11 @@ def report(app: App, symbol: str, window: str, at: int | None, out: Path) -> Non
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=errors, transient=True
     ) as progress:
         task = progress.add_task("report: starting", total=None)
-        files = write_report(
-            api, out, symbol, at, window, on_step=lambda name: progress.update(task, description=f"report: {name}")
+        files = api.report(
+            out, symbol, window, at, on_step=lambda name: progress.update(task, description=f"report: {name}")
         )
+    from perpscope.report import narrative  # matplotlib and friends load only for this command
+
     console.print(narrative.headline(files.data), highlight=False, soft_wrap=True)
     console.print(f"wrote {files.markdown}", highlight=False)
     console.print(f"wrote {files.html} (self-contained)", highlight=False)
