@@ -38,11 +38,11 @@ class Shock:
 @dataclass(frozen=True)
 class ProcessParams:
     hourly_volatility: float = 0.0045  # long-run standard deviation of hourly log returns (BTC 2025: ~0.0047)
-    half_life_h: float = 6.0  # how fast the volatility returns to its long-run level
-    vol_of_vol_per_hour: float = 0.25  # relative change of the volatility over one hour of ordinary returns
+    half_life_h: float = 12.0  # how fast the volatility returns to its long-run level
+    vol_of_vol_per_hour: float = 0.6  # relative change of the volatility over one hour of ordinary returns
     tail_dof: float = 5.0  # Student-t degrees of freedom of the diffusive shocks
-    jumps_per_day: float = 1.5
-    jump_std: float = 0.006  # standard deviation of a jump's log return
+    jumps_per_day: float = 1.0
+    jump_std: float = 0.01  # standard deviation of a jump's log return
 
 
 class IndexProcess:
