@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from perpscope.analytics.signals import SignalThresholds
 from perpscope.importers import import_paths
 from perpscope.service import analysis
 from perpscope.store import DuckDBStore
@@ -96,15 +97,20 @@ def test_flips_that_week(store: DuckDBStore) -> None:
 
 
 def test_signals_that_week(store: DuckDBStore) -> None:
-    found = analysis.signals(store, "BTC", *WEEK)
-    # one divergence the day before the crash; the crash itself is price down with OI down ("long unwinding"),
-    # not a divergence, and the sample holds no liquidation events that week, so no wave, sweep or flip after one
+    # With the defaults, nothing: the crash is price down with OI down ("long unwinding"), not a divergence;
+    # funding was never negative on every venue at once, nor overheated on the OI-weighted mean with OI rising;
+    # and the sample holds no liquidation events that week, so no wave, sweep or flip after one.
+    assert analysis.signals(store, "BTC", *WEEK) == []
+    assert analysis.liquidation_waves(store, "BTC", *WEEK).is_empty()
+    # The day before, price fell 2.6% while OI rose 7.2%: under the 3% price default, a divergence at 2%.
+    looser = SignalThresholds(divergence_price=0.02)
+    found = analysis.signals(store, "BTC", *WEEK, looser)
     assert [(signal.kind.value, signal.time) for signal in found] == [
         ("oi_price_divergence", iso_to_ms("2025-10-09T17:00"))
     ]
     assert found[0].evidence["reading"] == "new shorts building"
     assert found[0].evidence["oi_change_fraction"] == pytest.approx(0.0719, abs=1e-4)
-    assert analysis.liquidation_waves(store, "BTC", *WEEK).is_empty()
+    assert found[0].evidence["price_change_fraction"] == pytest.approx(-0.0264, abs=1e-4)
 
 
 def test_real_waves_okx_march_2026(store: DuckDBStore) -> None:

@@ -148,7 +148,7 @@ def test_no_flip_when_the_sign_does_not_change_or_comes_too_late() -> None:
     assert len(detect.flips_after_liquidations(squeezed, wave("short", T + H, T + 2 * H), "BTC", TH)) == 1
 
 
-def cluster(vwap: float, last_time: int, notional: float = 5e6) -> pl.DataFrame:
+def cluster(vwap: float, last_time: int, notional: float = 20e6) -> pl.DataFrame:
     row = {"side": "short", "price_low": vwap - 250, "price_high": vwap + 250, "notional_usd": notional}
     row |= {"events": 10, "vwap": vwap, "first_time": last_time - H, "last_time": last_time, "venues": ["bybit"]}
     return pl.DataFrame([row | {"lower_bound": True}], schema=waves.CLUSTER_SCHEMA)
@@ -166,7 +166,7 @@ def test_liquidity_sweep_through_a_cluster_and_back() -> None:
     assert [(s.time, s.kind) for s in found] == [(T + 3 * H, SignalKind.LIQUIDITY_SWEEP)]
     assert found[0].evidence["run_extreme"] == 97_600.0
     assert found[0].evidence["direction"] == "up"
-    assert "where at least $5.0M of shorts had been liquidated" in found[0].sentence
+    assert "where at least $20.0M of shorts had been liquidated" in found[0].sentence
 
 
 def test_no_sweep_without_a_reversal_a_big_cluster_or_a_finished_cluster() -> None:
@@ -174,6 +174,9 @@ def test_no_sweep_without_a_reversal_a_big_cluster_or_a_finished_cluster() -> No
     assert detect.liquidity_sweeps(held, cluster(97_000.0, T - H), "BTC", TH) == []
     swept = grid([{"close": 96_000.0}, {"close": 96_800.0, "high": 97_600.0}])
     assert detect.liquidity_sweeps(swept, cluster(97_000.0, T - H, notional=0.5e6), "BTC", TH) == []
+    # a run of 0.1% past the level is a touch, not a sweep (depth 0.2%: 97,194)
+    touched = grid([{"close": 96_000.0}, {"close": 96_800.0, "high": 97_100.0}])
+    assert detect.liquidity_sweeps(touched, cluster(97_000.0, T - H), "BTC", TH) == []
     # a cluster still forming when the bar opens is not yet a realized level
     assert detect.liquidity_sweeps(swept, cluster(97_000.0, T + H + 1), "BTC", TH) == []
     assert len(detect.liquidity_sweeps(swept, cluster(97_000.0, T - H), "BTC", TH)) == 1

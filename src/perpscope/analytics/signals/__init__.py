@@ -54,13 +54,15 @@ class SignalThresholds:
     # flip after liquidations: a wave, then the cross-venue mean funding changes sign within this span
     flip_within_ms: int = MS_PER_DAY
     waves: WaveOptions = field(default_factory=WaveOptions)
-    # liquidity sweep: a bar runs through a realized cluster and a close is back within this many bars
+    # liquidity sweep: a bar runs at least sweep_depth past a realized cluster of at least sweep_min_cluster_usd
+    # and a close is back on the side it came from within sweep_bars bars
     sweep_bars: int = 3
-    sweep_min_cluster_usd: float = 1_000_000.0
+    sweep_min_cluster_usd: float = 10_000_000.0
+    sweep_depth: float = 0.002
     cluster_bucket_fraction: float = 0.005  # bucket width as a fraction of the median price, rounded 1-2-5
     # OI/price divergence: price and OI move apart by at least these over the window
-    divergence_price: float = 0.02
-    divergence_oi: float = 0.03
+    divergence_price: float = 0.03
+    divergence_oi: float = 0.05
 
 
 DEFAULT_THRESHOLDS = SignalThresholds()

@@ -147,8 +147,9 @@ def _flip_signal(
 
 
 def liquidity_sweeps(grid: pl.DataFrame, clusters: pl.DataFrame, symbol: str, th: SignalThresholds) -> list[Signal]:
-    """A bar runs through a realized cluster's VWAP (coming from the other side) and a close within
-    ``sweep_bars`` bars is back on the side it came from. The cluster must be complete before the bar opens."""
+    """A bar runs through a realized cluster's VWAP (coming from the other side) by at least ``sweep_depth`` of
+    it, and a close within ``sweep_bars`` priced bars is back on the side it came from. The cluster must be
+    complete before the bar opens; each cluster is swept once."""
     priced = grid.filter(pl.col("close").is_not_null() & pl.col("high").is_not_null() & pl.col("low").is_not_null())
     bars = priced.sort("time").select("time", "open_time", "high", "low", "close").to_dicts()
     big = clusters.cast(CLUSTER_SCHEMA).filter(pl.col("notional_usd") >= th.sweep_min_cluster_usd)  # type: ignore[arg-type]
@@ -158,8 +159,9 @@ def liquidity_sweeps(grid: pl.DataFrame, clusters: pl.DataFrame, symbol: str, th
         for cluster in big.filter(pl.col("last_time") < bar["open_time"]).iter_rows(named=True):
             key = (cluster["side"], cluster["price_low"])
             level = cluster["vwap"]
-            upward = previous["close"] < level <= bar["high"]
-            if key in swept or not (upward or previous["close"] > level >= bar["low"]):
+            upward = previous["close"] < level and bar["high"] >= level * (1 + th.sweep_depth)
+            downward = previous["close"] > level and bar["low"] <= level * (1 - th.sweep_depth)
+            if key in swept or not (upward or downward):
                 continue
             back = next(
                 (later for later in bars[index : index + th.sweep_bars] if (later["close"] < level) == upward), None
