@@ -112,7 +112,7 @@ def test_a_closed_port_is_a_network_error() -> None:
         finally:
             await client.close()
 
-    with pytest.raises(NetworkError, match="^cannot connect to http://127.0.0.1:"):
+    with pytest.raises(NetworkError, match=r"^cannot connect to http://127\.0\.0\.1:"):
         asyncio.run(scenario())
 
 

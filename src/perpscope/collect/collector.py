@@ -219,10 +219,14 @@ class Collector:
     # -- flushing ------------------------------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        """Flush on a fixed cadence (not interval-after-write), so a slow write does not stretch the loss bound."""
+        loop = asyncio.get_running_loop()
         interval = self.settings.writer.flush_interval_s
+        deadline = loop.time() + interval
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=interval)
+                await asyncio.wait_for(self._stop.wait(), timeout=max(0.0, deadline - loop.time()))
+            deadline = max(deadline + interval, loop.time())
             await self.flush()
 
     async def flush(self) -> None:
