@@ -240,7 +240,8 @@ def sentiment(app: App, symbol: str, at: int | None, window: str, as_json: bool)
     console.print(f"{symbol.upper()} positioning index at {say.moment(index.time)}: {shown}", highlight=False)
     for part in index.components:
         score = "not measured" if part.score is None else f"score {part.score:.1f}, weight {part.weight:.2f}"
-        console.print(f"  {part.name}: {part.value if part.value is not None else '—'} ({part.unit}); {score}")
+        value = "—" if part.value is None else f"{part.value:.6g}"
+        console.print(f"  {part.name}: {value} ({part.unit}); {score}", highlight=False)
     if not index.complete:
         console.print("incomplete: weights renormalised over the measured components", highlight=False)
 
