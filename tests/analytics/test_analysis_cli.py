@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -17,15 +18,14 @@ T = 1_772_696_700_000  # 2026-03-05 07:45 UTC
 COMMAND = {command.name: command for command in COMMANDS}
 
 
-def run(db: Path, *arguments: str) -> dict[str, object]:
+def run(db: Path, *arguments: str) -> Any:
     app = App(load_settings(None, {"db": str(db)}))
     try:
         result = CliRunner().invoke(COMMAND[arguments[0]], [*arguments[1:], "--json"], obj=app)
     finally:
         app.close()
     assert result.exit_code == 0, result.output
-    payload: dict[str, object] = json.loads(result.output)
-    return payload
+    return json.loads(result.output)
 
 
 def test_waves_and_clusters_as_json(tmp_path: Path) -> None:
@@ -54,13 +54,13 @@ def test_waves_and_clusters_as_json(tmp_path: Path) -> None:
         "price": "USD",
         "times": "ISO 8601 UTC",
     }
-    [wave] = waves["waves"]  # type: ignore[misc]
+    [wave] = waves["waves"]
     assert (wave["side"], wave["start"], wave["end"]) == ("long", "2026-03-05T07:45:00Z", "2026-03-05T07:49:00Z")
     assert (wave["notional_usd"], wave["events"], wave["lower_bound"]) == (1_800_000.0, 5, True)
     clusters = run(db, "clusters", *window, "--bucket", "100")
     assert [(c["price_low"], c["notional_usd"]) for c in clusters["clusters"]] == [
         (71_900.0, 1_440_000.0),
         (72_000.0, 360_000.0),
-    ]  # type: ignore[union-attr, index]
+    ]
     signals = run(db, "signals", *window)
     assert signals["signals"] == []
