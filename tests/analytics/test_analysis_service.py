@@ -1,4 +1,5 @@
-"""The analysis service (perpscope.service.analysis) through a real DuckDB store, on records built by hand."""
+"""The analysis service (perpscope.service.analysis) through real stores (DuckDB and PostgreSQL), on records
+built by hand."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from perpscope.models import (
     TakerVolume,
 )
 from perpscope.service import analysis
-from perpscope.store import DuckDBStore
+from perpscope.store import Store
 from perpscope.times import MS_PER_HOUR
 
 H = MS_PER_HOUR
@@ -56,7 +57,7 @@ def liquidation(at: int, side: Side, price: float, usd: float, venue: str = "byb
 
 
 @pytest.fixture
-def store(duckdb_store: DuckDBStore) -> DuckDBStore:
+def store(any_store: Store) -> Store:
     """Two days: funding negative everywhere from T + 24 h while OI climbs 10% and price holds at 100,000."""
     records: list[Record] = []
     for hour in range(-24, 48):
@@ -70,11 +71,11 @@ def store(duckdb_store: DuckDBStore) -> DuckDBStore:
             records.append(candle(venue, at, 100_000.0))
         growth = 1.0 + 0.1 * max(0, hour - 24) / 23  # +10% from T + 24 h to T + 47 h
         records += [oi("hyperliquid", at, 4e9 * growth), oi("binance", at, 6e9 * growth)]
-    duckdb_store.write_records(records)
-    return duckdb_store
+    any_store.write_records(records)
+    return any_store
 
 
-def test_regimes_and_flips_through_the_store(store: DuckDBStore) -> None:
+def test_regimes_and_flips_through_the_store(store: Store) -> None:
     rows = analysis.funding_regimes(store, "BTC", T + 23 * H, T + 25 * H)
     assert rows.filter(pl.col("venue") == "hyperliquid").select("funding_time", "rate_8h", "regime").rows() == [
         (T + 23 * H, pytest.approx(0.0001), "neutral"),
@@ -89,7 +90,7 @@ def test_regimes_and_flips_through_the_store(store: DuckDBStore) -> None:
     assert flips["cross_venue"].select("time", "to_sign", "first_since").rows() == [(T + 24 * H, "negative", None)]
 
 
-def test_market_grid_through_the_store(store: DuckDBStore) -> None:
+def test_market_grid_through_the_store(store: Store) -> None:
     grid = analysis.market_grid(store, "BTC", T + 40 * H, T + 47 * H, 24 * H)
     assert grid["time"].to_list() == [T + h * H for h in range(41, 48)]
     last = grid.row(-1, named=True)
@@ -103,7 +104,7 @@ def test_market_grid_through_the_store(store: DuckDBStore) -> None:
     assert last["price_change_fraction"] == 0.0
 
 
-def test_signals_through_the_store(store: DuckDBStore) -> None:
+def test_signals_through_the_store(store: Store) -> None:
     found = analysis.signals(store, "BTC", T, T + 48 * H)
     assert [(signal.kind.value, signal.time) for signal in found] == [
         # +3% over 24 h needs (0.03 x 23 / 0.1) = 6.9 hours of growth: at T + 31 h
@@ -111,17 +112,17 @@ def test_signals_through_the_store(store: DuckDBStore) -> None:
     ]
 
 
-def test_liquidation_views_through_the_store(duckdb_store: DuckDBStore) -> None:
+def test_liquidation_views_through_the_store(any_store: Store) -> None:
     records: list[Record] = [liquidation(T + i * 60_000, Side.SHORT, 97_000.0 + 10 * i, 0.5e6) for i in range(6)]
     records += [liquidation(T + 3 * H, Side.LONG, 90_000.0, 2e6, venue="binance")]
-    duckdb_store.write_records(records)
-    clusters = analysis.liquidation_clusters(duckdb_store, "BTC", T, T + 4 * H)
+    any_store.write_records(records)
+    clusters = analysis.liquidation_clusters(any_store, "BTC", T, T + 4 * H)
     # median price 97,030: 0.5% = 485, rounded down to 200; shorts at 97,000-97,050 fall in 97,000-97,200
     assert clusters.select("side", "price_low", "notional_usd", "lower_bound").rows() == [
         ("short", 97_000.0, 3e6, False),
         ("long", 90_000.0, 2e6, True),
     ]
-    found = analysis.liquidation_waves(duckdb_store, "BTC", T, T + 4 * H)
+    found = analysis.liquidation_waves(any_store, "BTC", T, T + 4 * H)
     assert found.select("side", "start", "end", "notional_usd", "events").rows() == [
         ("short", T, T + 5 * 60_000, 3e6, 6)
     ]
@@ -134,7 +135,7 @@ def test_nice_bucket() -> None:
     assert analysis.nice_bucket(0.0) == 1.0
 
 
-def test_positioning_index_with_every_component(store: DuckDBStore) -> None:
+def test_positioning_index_with_every_component(store: Store) -> None:
     at = T + 47 * H
     ratio = LongShortRatio(
         venue="binance", symbol="BTC-USDT-PERP", native_symbol="BTCUSDT", ts_event=at - H, ts_recv=at,
