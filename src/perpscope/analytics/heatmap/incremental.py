@@ -23,6 +23,7 @@ from perpscope.analytics.heatmap.pricing import prices_for_entry, resolve_table
 from perpscope.analytics.liquidation import MarginTable
 
 _PENDING_LIMIT = 1024  # new levels kept unsorted before a merge: merges stay rare, checks stay short
+_SMALL_UPDATE = 256  # removals up to this many levels update the bins one by one
 _RESCALE_BELOW = 1e-150  # fold the running scale into the stored values before it could underflow
 _HOUR_MS = 3_600_000
 
@@ -109,11 +110,17 @@ class _Side:
             self.merge()
 
     def merge(self) -> None:
+        """Insert the buffer into the sorted arrays: one linear pass (``np.insert``), not a full re-sort."""
         if not len(self.pending):
             return
-        self.sorted.extend(self.pending)
-        self.sorted = self.sorted.take(np.argsort(self.sorted.prices, kind="stable"))
-        self.pending = _Levels()
+        pending = self.pending.take(np.argsort(self.pending.prices, kind="stable"))
+        places = np.searchsorted(self.sorted.prices, pending.prices, side="right")
+        merged = _Levels()
+        merged.prices = np.insert(self.sorted.prices, places, pending.prices)
+        merged.values = np.insert(self.sorted.values, places, pending.values)
+        merged.quantities = np.insert(self.sorted.quantities, places, pending.quantities)
+        merged.keys = np.insert(self.sorted.keys, places, pending.keys)
+        self.sorted, self.pending = merged, _Levels()
 
     def rescale(self, factor: float) -> None:
         self.merge()
@@ -128,7 +135,10 @@ class _Side:
         return every
 
     def _forget(self, gone: _Levels) -> None:
-        if len(gone):
+        if len(gone) > _SMALL_UPDATE:  # a big crossing: one pass over the bins beats element-wise updates
+            self.totals -= np.bincount(gone.keys - self.first_bin, weights=gone.values, minlength=self.totals.size)
+            self.quantity_total -= float(gone.quantities.sum())
+        elif len(gone):
             np.subtract.at(self.totals, gone.keys - self.first_bin, gone.values)
             self.quantity_total -= float(gone.quantities.sum())
 
