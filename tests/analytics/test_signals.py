@@ -136,6 +136,17 @@ def test_flip_after_long_liquidations() -> None:
     )
 
 
+def test_waves_leading_to_one_flip_make_one_signal() -> None:
+    rows = grid([{"funding_simple_8h": -0.0001}] * 4 + [{"funding_simple_8h": 0.0001}])
+    first, second = wave("short", T + H, T + 2 * H, 10e6), wave("short", T + 3 * H, T + 4 * H, 20e6)
+    found = detect.flips_after_liquidations(rows, pl.concat([first, second]), "BTC", TH)
+    assert len(found) == 1
+    evidence = found[0].evidence
+    assert (evidence["wave_count"], evidence["wave_notional_usd"], evidence["wave_events"]) == (2, 30e6, 80)
+    assert (evidence["wave_start"], evidence["wave_end"]) == (T + H, T + 4 * H)
+    assert found[0].sentence.startswith("After $30.0M of shorts were liquidated in 2 waves between $97,000")
+
+
 def test_no_flip_when_the_sign_does_not_change_or_comes_too_late() -> None:
     negative_already = grid([{"funding_simple_8h": -0.0001}] * 5)
     assert detect.flips_after_liquidations(negative_already, wave("long", T + H, T + 2 * H), "BTC", TH) == []

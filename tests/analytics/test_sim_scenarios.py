@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import polars as pl
 import pytest
 
+from perpscope.analytics.signals import SignalKind, SignalThresholds
 from perpscope.service import analysis
 from perpscope.sim.market import START_MS, RunConfig
 from perpscope.sim.run import run_to_store
@@ -59,28 +60,30 @@ def test_long_cascade_yields_the_waves(long_cascade: DuckDBStore) -> None:
     assert found.filter(pl.col("notional_usd") >= 20e6).height == 1
 
 
-def test_short_squeeze_ends_in_short_covering(short_squeeze: DuckDBStore) -> None:
-    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 40 * H)
-    covering = [s for s in found if s.kind.value == "oi_price_divergence"]
-    assert covering and covering[0].evidence["reading"] == "short covering"
-    assert covering[0].time >= START_MS + 30 * H  # after the rally starts at hour 30
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="with seed 1 the simulated short-squeeze market keeps settled funding positive (about +0.004% to "
-    "+0.01% per 8 h on every venue), so 'funding negative across venues' never holds: a simulator calibration "
-    "question for perpscope.sim, not a detector threshold",
-)
 def test_short_squeeze_setup_before_the_rally_and_flip_after(short_squeeze: DuckDBStore) -> None:
-    kinds = [(s.kind.value, s.time) for s in analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 40 * H)]
-    setups = [time for kind, time in kinds if kind == "short_squeeze_setup"]
-    flips = [time for kind, time in kinds if kind == "flip_after_liquidations"]
-    assert setups and setups[0] < START_MS + 30 * H
-    assert flips and flips[0] > START_MS + 30 * H
+    # The scenario's crowded-short phase is its first day, so the changes are measured over 12 h: a 24 h window
+    # has no start before hour 24 of a market that begins at hour 0.
+    thresholds = SignalThresholds(window_ms=12 * H)
+    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 40 * H, thresholds)
+    setups = [s for s in found if s.kind is SignalKind.SHORT_SQUEEZE_SETUP]
+    flips = [s for s in found if s.kind is SignalKind.FLIP_AFTER_LIQUIDATIONS]
+    # funding negative on all three venues, OI rising, price holding, hours before the shorts are squeezed
+    assert [s.time for s in setups] == [START_MS + 14 * H]
+    assert setups[0].evidence["funding_venues"] == ["binance", "bybit", "okx"]
+    assert setups[0].evidence["funding_simple_8h"] < 0
+    assert setups[0].evidence["oi_change_fraction"] >= 0.03
+    # then the squeeze: short waves, and mean settled funding turns positive
+    assert (flips[0].time, flips[0].evidence["wave_side"]) == (START_MS + 32 * H, "short")
+    assert flips[0].evidence["wave_count"] > 1
+    assert flips[0].evidence["funding_before_8h"] < 0 < flips[0].evidence["funding_after_8h"]
+    assert flips[0].time > setups[0].time
 
 
-def test_settled_funding_in_the_short_squeeze_scenario(short_squeeze: DuckDBStore) -> None:
-    """Pins the fact the xfail above rests on, so a recalibrated simulator shows up here too."""
-    rows = analysis.settled_funding(short_squeeze, "BTC", START_MS, START_MS + 30 * H)
-    assert rows["rate_8h"].min() > 0  # type: ignore[operator]
+def test_short_squeeze_with_the_default_window(short_squeeze: DuckDBStore) -> None:
+    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 40 * H)
+    kinds = [(s.kind, (s.time - START_MS) // H) for s in found]
+    # the rally on falling OI reads as short covering, and the flip after the short waves is found
+    assert (SignalKind.OI_PRICE_DIVERGENCE, 27) in kinds
+    assert (SignalKind.FLIP_AFTER_LIQUIDATIONS, 32) in kinds
+    covering = next(s for s in found if s.kind is SignalKind.OI_PRICE_DIVERGENCE)
+    assert covering.evidence["reading"] == "short covering"

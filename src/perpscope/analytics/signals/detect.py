@@ -108,9 +108,10 @@ def flips_after_liquidations(
     grid: pl.DataFrame, waves: pl.DataFrame, symbol: str, th: SignalThresholds
 ) -> list[Signal]:
     """After a wave of long (short) liquidations, the cross-venue mean settled funding turns negative (positive)
-    within ``flip_within_ms`` of the wave's end, having had the other sign at its end."""
+    within ``flip_within_ms`` of the wave's end, having had the other sign at its end. Every wave leading to the
+    same flip makes one signal: a squeeze in nine bursts is one flip, not nine."""
     funding = grid.filter(pl.col("funding_simple_8h").is_not_null()).sort("time")
-    signals = []
+    matched: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]] = {}
     for wave in waves.cast(WAVE_SCHEMA).iter_rows(named=True):  # type: ignore[arg-type]
         expected = -1 if wave["side"] == "long" else 1
         before = funding.filter(pl.col("time") <= wave["end"]).tail(1)
@@ -120,23 +121,38 @@ def flips_after_liquidations(
         flipped = after.filter(pl.col("funding_simple_8h") * expected > 0).head(1)
         if flipped.is_empty():
             continue
-        signals.append(_flip_signal(flipped.row(0, named=True), before.row(0, named=True), wave, symbol, th))
-    return signals
+        row = flipped.row(0, named=True)
+        entry = matched.setdefault((row["time"], wave["side"]), (row, before.row(0, named=True), []))
+        entry[2].append(wave)
+    return [_flip_signal(row, before, _merged(group), symbol, th) for row, before, group in matched.values()]
+
+
+def _merged(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """Waves of one side as one: summed notional and events, the outer times and prices."""
+    return {
+        "side": group[0]["side"],
+        "count": len(group),
+        "start": min(wave["start"] for wave in group),
+        "end": max(wave["end"] for wave in group),
+        "notional_usd": sum(wave["notional_usd"] for wave in group),
+        "events": sum(wave["events"] for wave in group),
+        "lower_bound": any(wave["lower_bound"] for wave in group),
+        "price_low": min(wave["price_low"] for wave in group),
+        "price_high": max(wave["price_high"] for wave in group),
+    }
 
 
 def _flip_signal(
     row: dict[str, Any], before: dict[str, Any], wave: dict[str, Any], symbol: str, th: SignalThresholds
 ) -> Signal:
     to = "negative" if row["funding_simple_8h"] < 0 else "positive"
-    evidence = {
-        f"wave_{name}": wave[name] for name in ("side", "start", "end", "notional_usd", "events", "lower_bound")
-    }
-    evidence |= {"wave_price_low": wave["price_low"], "wave_price_high": wave["price_high"]}
+    evidence = {f"wave_{name}": value for name, value in wave.items()}
     evidence |= {"funding_before_8h": before["funding_simple_8h"], "funding_after_8h": row["funding_simple_8h"]}
     evidence |= _evidence(row, "funding_venues")
     bound = "at least " if wave["lower_bound"] else ""
+    waves = f" in {wave['count']} waves" if wave["count"] > 1 else ""
     sentence = (
-        f"After {bound}{say.usd(wave['notional_usd'])} of {wave['side']}s were liquidated between "
+        f"After {bound}{say.usd(wave['notional_usd'])} of {wave['side']}s were liquidated{waves} between "
         f"{say.price(wave['price_low'])} and {say.price(wave['price_high'])} ({say.moment(wave['start'])} to "
         f"{say.moment(wave['end'])}), mean settled funding over {say.names(row['funding_venues'])} turned {to}: "
         f"{say.rate_8h(before['funding_simple_8h'])} to {say.rate_8h(row['funding_simple_8h'])} by "
