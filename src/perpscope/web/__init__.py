@@ -1,0 +1,1 @@
+"""The web dashboard: ``perpscope serve`` (docs/dashboard.md)."""
