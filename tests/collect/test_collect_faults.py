@@ -75,7 +75,7 @@ CASES = (
         _http_faults(fake_binance.OPEN_INTEREST_PATH, BINANCE_HISTORY),
         BINANCE_HISTORY,
         "open_interest",
-        frozenset(),
+        frozenset({"candles"}),  # the kline stream; /fapi/v1/klines refills it
     ),
     VenueCase(
         "bybit",

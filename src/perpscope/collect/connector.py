@@ -55,11 +55,17 @@ class HistoryPoll:
 
 @dataclass(frozen=True)
 class Intervals:
-    """How often polled channels are fetched, in seconds."""
+    """How often polled channels are fetched, in seconds. ``open_interest_s`` 0 turns the latest-value poll off;
+    ``open_interest_history_s`` above 0 follows the venue's open-interest history (5-minute points) instead or as
+    well. ``history_s`` is for channels a venue keeps only as REST history (long/short ratios, taker volume);
+    ``history_lookback_s`` is how far back the first page of a followed history reaches."""
 
     open_interest_s: float = 10.0
     funding_s: float = 60.0
     other_s: float = 60.0
+    open_interest_history_s: float = 0.0
+    history_s: float = 60.0
+    history_lookback_s: float = 3_600.0
 
 
 @dataclass(frozen=True)

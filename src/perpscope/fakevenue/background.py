@@ -19,8 +19,8 @@ T = TypeVar("T")
 
 
 class BackgroundVenue:
-    def __init__(self, dialect: Dialect, faults: FaultPlan = NO_FAULTS):
-        self.venue = FakeVenue(dialect, faults)
+    def __init__(self, dialect: Dialect, faults: FaultPlan = NO_FAULTS, *, port: int = 0):
+        self.venue = FakeVenue(dialect, faults, port=port)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-venue", daemon=True)
         self._playing: list[Future[None]] = []

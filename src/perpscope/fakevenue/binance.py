@@ -11,8 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
+from perpscope.fakevenue import binance_data
 from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
-from perpscope.fakevenue.market import Event, FundingSettlement, LiquidationEvent, MarkEvent, OpenInterestEvent
+from perpscope.fakevenue.market import (
+    CandleEvent,
+    Event,
+    FundingSettlement,
+    LiquidationEvent,
+    MarkEvent,
+    OpenInterestEvent,
+)
 from perpscope.fakevenue.state import MarketState, window
 from perpscope.models import FundingKind, FundingRate, Liquidation, OIUnit, OpenInterest, Price, PriceKind, Side
 
@@ -79,7 +87,9 @@ class BinanceDialect:
             return [self._force_order(event)]
         if isinstance(event, MarkEvent):
             return [self._mark_price(event)]
-        return []  # funding settlements and open interest are REST-only on Binance
+        if isinstance(event, CandleEvent):
+            return [binance_data.kline(event)]
+        return []  # funding settlements, open interest and the statistics are REST-only on Binance
 
     def malformed(self, stream: str, number: int) -> str:
         """Alternately not JSON at all, and JSON with a field that is not a number."""
@@ -146,6 +156,8 @@ class BinanceDialect:
 
     def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
         path, query = request.path, request.query
+        if path in binance_data.PATHS:
+            return binance_data.rest(path, dict(query), state, self.page_cap)
         base = query.get("symbol", "").upper().removesuffix("USDT")
         if path == OPEN_INTEREST_PATH:
             return _open_interest(base, state)

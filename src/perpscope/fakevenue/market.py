@@ -46,7 +46,43 @@ class OpenInterestEvent:
     price: float  # to value it in USD
 
 
-Event = LiquidationEvent | MarkEvent | FundingSettlement | OpenInterestEvent
+@dataclass(frozen=True)
+class CandleEvent:
+    """A closed 1-minute bar of the last traded price; ``ts`` is its open time."""
+
+    base: str
+    ts: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float  # base units
+    quote_volume: float  # USD
+
+
+@dataclass(frozen=True)
+class RatioEvent:
+    """Shares (0..1) of accounts net long and net short over the period starting at ``ts``."""
+
+    base: str
+    ts: int
+    period: str  # e.g. "5m"
+    long_share: float
+    short_share: float
+
+
+@dataclass(frozen=True)
+class TakerEvent:
+    """Taker buy and sell volume (base units) over the period starting at ``ts``."""
+
+    base: str
+    ts: int
+    period: str
+    buy_volume: float
+    sell_volume: float
+
+
+Event = LiquidationEvent | MarkEvent | FundingSettlement | OpenInterestEvent | CandleEvent | RatioEvent | TakerEvent
 
 
 def scripted(bases: tuple[str, ...], count: int, start_ms: int, step_ms: int = 10) -> Iterator[Event]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
@@ -30,6 +30,10 @@ from perpscope.fakevenue.market import Event
 from perpscope.fakevenue.state import MarketState
 
 log = logging.getLogger(__name__)
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 @dataclass(eq=False)
@@ -54,6 +58,8 @@ class FakeVenue:
         self._post_server: asyncio.Server | None = None
         self._lock = asyncio.Lock()
         self._fault_counts: dict[int, int] = {}
+        # The venue's own clock (server times in snapshots): the wall clock, or a simulated market's.
+        self.clock: Callable[[], int] = wall_clock_ms
 
     @property
     def rest_url(self) -> str:
@@ -115,7 +121,7 @@ class FakeVenue:
 
     async def _snapshots(self, client: _Client, streams: frozenset[str]) -> None:
         async with self._lock:
-            for rendered in self.dialect.on_subscribe(streams, self.state, time.time_ns() // 1_000_000):
+            for rendered in self.dialect.on_subscribe(streams, self.state, self.clock()):
                 if client in self._clients and not client.stalled:
                     await self._deliver(client, rendered)
 

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from perpscope.fakevenue.market import (
+    CandleEvent,
     Event,
     FundingSettlement,
     LiquidationEvent,
     MarkEvent,
     OpenInterestEvent,
+    RatioEvent,
+    TakerEvent,
 )
 
 
@@ -21,6 +24,9 @@ class MarketState:
     open_interest: dict[str, list[OpenInterestEvent]] = field(default_factory=lambda: defaultdict(list))
     marks: dict[str, MarkEvent] = field(default_factory=dict)
     liquidations: dict[str, list[LiquidationEvent]] = field(default_factory=lambda: defaultdict(list))
+    candles: dict[str, list[CandleEvent]] = field(default_factory=lambda: defaultdict(list))
+    ratios: dict[str, list[RatioEvent]] = field(default_factory=lambda: defaultdict(list))
+    takers: dict[str, list[TakerEvent]] = field(default_factory=lambda: defaultdict(list))
 
     def apply(self, event: Event) -> None:
         if isinstance(event, FundingSettlement):
@@ -29,11 +35,17 @@ class MarketState:
             self.open_interest[event.base].append(event)
         elif isinstance(event, MarkEvent):
             self.marks[event.base] = event
-        else:
+        elif isinstance(event, LiquidationEvent):
             self.liquidations[event.base].append(event)
+        elif isinstance(event, CandleEvent):
+            self.candles[event.base].append(event)
+        elif isinstance(event, RatioEvent):
+            self.ratios[event.base].append(event)
+        else:
+            self.takers[event.base].append(event)
 
 
-Row = TypeVar("Row", FundingSettlement, OpenInterestEvent)
+Row = TypeVar("Row", FundingSettlement, OpenInterestEvent, CandleEvent, RatioEvent, TakerEvent)
 
 
 def window(rows: list[Row], start: int | None, end: int | None, limit: int, *, newest_first: bool = False) -> list[Row]:

@@ -1,5 +1,7 @@
-"""Binance USDⓈ-M for the collector: combined-stream websockets for liquidations and mark prices, REST polls for
-open interest and settled funding, REST history for backfill (funding since listing, open interest 30 days)."""
+"""Binance USDⓈ-M for the collector: combined-stream websockets for liquidations, mark prices and closed 1-minute
+candles; REST polls for open interest and settled funding; the long/short account ratio and taker volume (kept by
+Binance only as 5-minute REST history) followed page by page; REST history for backfill (funding and candles since
+listing, open interest and the statistics 30 days)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,19 @@ from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll,
 from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
-from perpscope.models import Record
+from perpscope.models import RatioKind, Record
 from perpscope.venues.binance import VENUE, endpoints, parse, parse_rest, symbols
 from perpscope.venues.binance.capabilities import CAPABILITIES
 from perpscope.venues.capabilities import Channel
 
-STREAMED = (Channel.LIQUIDATIONS, Channel.MARK, Channel.INDEX, Channel.FUNDING_PREDICTED)
-BACKFILLED = frozenset({Channel.FUNDING_SETTLED, Channel.OPEN_INTEREST})
-STREAMS_PER_SYMBOL = 2
+STREAMED = (Channel.LIQUIDATIONS, Channel.MARK, Channel.INDEX, Channel.FUNDING_PREDICTED, Channel.CANDLES)
+BACKFILLED = frozenset(
+    {Channel.FUNDING_SETTLED, Channel.OPEN_INTEREST, Channel.CANDLES, Channel.LONG_SHORT, Channel.TAKER}
+)
+STREAMS_PER_SYMBOL = 3
 OI_HISTORY_PERIOD = "5m"
+STATISTICS_PERIOD = "5m"  # long/short ratio and taker volume
+CANDLE_INTERVAL = "1m"
 DAY_MS = 86_400_000
 
 
@@ -56,6 +62,9 @@ class BinanceConnector:
         intervals = self.settings.intervals
         plans = []
         for native in self.natives:
+            if intervals.open_interest_s <= 0:
+                plans.append(self._funding_poll(native))
+                continue
             plans.append(
                 PollPlan(
                     f"{VENUE} open_interest {native}",
@@ -65,19 +74,30 @@ class BinanceConnector:
                     (_carried(Channel.OPEN_INTEREST, native),),
                 )
             )
-            plans.append(
-                PollPlan(
-                    f"{VENUE} funding {native}",
-                    endpoints.FUNDING_RATE.path,
-                    (("symbol", native), ("limit", "10")),
-                    intervals.funding_s,
-                    (_carried(Channel.FUNDING_SETTLED, native),),
-                )
-            )
+            plans.append(self._funding_poll(native))
         return plans
 
+    def _funding_poll(self, native: str) -> PollPlan:
+        return PollPlan(
+            f"{VENUE} funding {native}",
+            endpoints.FUNDING_RATE.path,
+            (("symbol", native), ("limit", "10")),
+            self.settings.intervals.funding_s,
+            (_carried(Channel.FUNDING_SETTLED, native),),
+        )
+
     def history_polls(self) -> list[HistoryPoll]:
-        return []
+        intervals = self.settings.intervals
+        lookback = round(intervals.history_lookback_s * 1000)
+        followed = [(Channel.LONG_SHORT, intervals.history_s), (Channel.TAKER, intervals.history_s)]
+        if intervals.open_interest_history_s > 0:
+            followed.append((Channel.OPEN_INTEREST, intervals.open_interest_history_s))
+        return [
+            HistoryPoll(_carried(channel, native), every, lookback)
+            for native in self.natives
+            for channel, every in followed
+            if every > 0
+        ]
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         kind = key.split(" ")[1] if " " in key else ""
@@ -96,11 +116,19 @@ class BinanceConnector:
         native = _native(symbol)
         if channel is Channel.FUNDING_SETTLED:
             return paging.forward(lambda start, end: self._funding_page(native, start, end), since, until)
-        if channel is Channel.OPEN_INTEREST:
-            depth = (CAPABILITIES.history_days(channel) or 0) * DAY_MS
-            since = max(since, int(time.time() * 1000 - depth) + 60_000)
-            return paging.forward(lambda start, end: self._open_interest_page(native, start, end), since, until)
-        raise ValueError(f"Binance has no REST history for {channel}")
+        if channel is Channel.CANDLES:
+            return paging.forward(lambda start, end: self._candle_page(native, start, end), since, until)
+        pages = {
+            Channel.OPEN_INTEREST: self._open_interest_page,
+            Channel.LONG_SHORT: self._long_short_page,
+            Channel.TAKER: self._taker_page,
+        }
+        if channel not in pages:
+            raise ValueError(f"Binance has no REST history for {channel}")
+        fetch = pages[channel]
+        depth = (CAPABILITIES.history_days(channel) or 0) * DAY_MS
+        since = max(since, int(time.time() * 1000 - depth) + 60_000)  # older requests are refused
+        return paging.forward(lambda start, end: fetch(native, start, end), since, until)
 
     async def _funding_page(self, native: str, start: int, end: int) -> list[Record]:
         endpoint = endpoints.FUNDING_RATE
@@ -125,9 +153,45 @@ class BinanceConnector:
         payload = await self.http.get(endpoint.path, params, weight=endpoint.weight)
         return list(parse.parse_open_interest_hist(payload, _now_ms()))
 
+    async def _candle_page(self, native: str, start: int, end: int) -> list[Record]:
+        limit = endpoints.KLINES.page_limit or 1500
+        params: dict[str, str | int] = {
+            "symbol": native,
+            "interval": CANDLE_INTERVAL,
+            "startTime": start,
+            "endTime": end,
+            "limit": limit,
+        }
+        payload = await self.http.get(endpoints.KLINES.path, params, weight=endpoints.kline_weight(limit))
+        return list(parse_rest.parse_klines(payload, _now_ms(), native_symbol=native, interval=CANDLE_INTERVAL))
+
+    async def _statistics(self, path: str, native: str, start: int, end: int) -> bytes:
+        params: dict[str, str | int] = {
+            "symbol": native,
+            "period": STATISTICS_PERIOD,
+            "startTime": start,
+            "endTime": end,
+            "limit": endpoints.GLOBAL_LONG_SHORT.page_limit or 500,
+        }
+        return await self.http.get(path, params, weight=endpoints.GLOBAL_LONG_SHORT.weight)
+
+    async def _long_short_page(self, native: str, start: int, end: int) -> list[Record]:
+        payload = await self._statistics(endpoints.GLOBAL_LONG_SHORT.path, native, start, end)
+        return list(
+            parse_rest.parse_long_short_ratio(payload, _now_ms(), kind=RatioKind.ACCOUNTS, period=STATISTICS_PERIOD)
+        )
+
+    async def _taker_page(self, native: str, start: int, end: int) -> list[Record]:
+        payload = await self._statistics(endpoints.TAKER_RATIO.path, native, start, end)
+        return list(parse_rest.parse_taker_ratio(payload, _now_ms(), native_symbol=native, period=STATISTICS_PERIOD))
+
 
 def _stream_names(native: str) -> list[str]:
-    return [endpoints.liquidation_stream(native), endpoints.mark_price_stream(native)]
+    return [
+        endpoints.liquidation_stream(native),
+        endpoints.mark_price_stream(native),
+        endpoints.kline_stream(native, CANDLE_INTERVAL),
+    ]
 
 
 def _carried(channel: Channel, native: str) -> Carried:
