@@ -113,7 +113,16 @@ def load_venue(
     frame, oi_note = _with_open_interest(store, venue, symbol, frame, step, since, until)
     notes.append(oi_note)
     frame = _with_evidence(store, venue, symbol, frame, since, until)
-    bars = build_bars(
+    bars = _bars(frame, config)
+    chosen = table or margin_table(store, venue, symbol)
+    if chosen is None and config.pricing == "exact":
+        raise QueryError(f"no margin table for {venue} {symbol}: collect its instrument brackets first")
+    notes.append(f"{venue}: margin table {chosen.source if chosen is not None else 'not used'}")
+    return VenueInput(venue, symbol, interval, bars, chosen, tuple(notes))
+
+
+def _bars(frame: pl.DataFrame, config: HeatmapConfig) -> Bars:
+    return build_bars(
         frame["ts_event"].to_numpy(),
         frame["open"].to_numpy(),
         frame["high"].to_numpy(),
@@ -130,11 +139,6 @@ def load_venue(
         ratio_long_share=_column(frame, "long_share"),
         funding_8h=_column(frame, "rate_8h"),
     )
-    chosen = table or margin_table(store, venue, symbol)
-    if chosen is None and config.pricing == "exact":
-        raise QueryError(f"no margin table for {venue} {symbol}: collect its instrument brackets first")
-    notes.append(f"{venue}: margin table {chosen.source if chosen is not None else 'not used'}")
-    return VenueInput(venue, symbol, interval, bars, chosen, tuple(notes))
 
 
 def margin_table(store: Store, venue: str, symbol: str) -> MarginTable | None:

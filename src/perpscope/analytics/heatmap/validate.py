@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from perpscope.analytics.heatmap.config import HeatmapConfig, naive_baseline
 from perpscope.analytics.heatmap.model import run_model
@@ -67,7 +68,6 @@ def realized(
 ) -> list[RealizedResult]:
     """Score each config against Hyperliquid's realized BTC liquidations (see the module docstring)."""
     from perpscope.importers import import_paths
-    from perpscope.service.heatmap import load_venue
 
     missing = [name for name in REAL_FILES if not (sample / name).is_file()]
     if missing:
@@ -83,27 +83,28 @@ def realized(
                 "AND symbol = 'BTC-USD-PERP' AND ts_event >= ? AND ts_event < ? ORDER BY ts_event",
                 [since, until],
             )
-            signs = np.where(events["side"].to_numpy() == "long", 1.0, -1.0)
             for label, chosen in configs.items():
                 config = chosen.replace(column_ms=column_ms, bin_width=bin_width)
-                prepared = load_venue(
-                    store, "hyperliquid", "BTC-USD-PERP", "1m", warmup, until, config,
-                    prices_from=("binance", "BTC-USDT-PERP"),
-                )  # fmt: skip
-                run = run_model(prepared.bars, config, "hyperliquid", symbol="BTC-USD-PERP", table=prepared.table)
-                heatmap = heatmap_grid(run)
-                scores = score_realized(
-                    heatmap,
-                    events["ts_event"].to_numpy(),
-                    signs,
-                    events["price"].to_numpy(),
-                    events["notional_usd"].to_numpy(),
-                    k,
-                )
-                results.append(RealizedResult(label, scores["long"], scores["short"], prepared.notes))
+                results.append(_realized_one(store, label, config, events, warmup, until, k))
         finally:
             store.close()
     return results
+
+
+def _realized_one(
+    store: DuckDBStore, label: str, config: HeatmapConfig, events: pl.DataFrame, since: int, until: int, k: int
+) -> RealizedResult:
+    from perpscope.service.heatmap import load_venue
+
+    prepared = load_venue(
+        store, "hyperliquid", "BTC-USD-PERP", "1m", since, until, config, prices_from=("binance", "BTC-USDT-PERP")
+    )
+    run = run_model(prepared.bars, config, "hyperliquid", symbol="BTC-USD-PERP", table=prepared.table)
+    signs = np.where(events["side"].to_numpy() == "long", 1.0, -1.0)
+    columns = (events[name].to_numpy() for name in ("ts_event", "price", "notional_usd"))
+    times, prices, usd = columns
+    scores = score_realized(heatmap_grid(run), times, signs, prices, usd, k)
+    return RealizedResult(label, scores["long"], scores["short"], prepared.notes)
 
 
 def simulated(
