@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from perpscope.config import Settings, load_settings
 from perpscope.service.analysis_methods import AnalysisMethods
 from perpscope.service.base import DataFrames, Moment, Span
+from perpscope.service.heatmap_methods import HeatmapMethods
 from perpscope.service.view_methods import ViewMethods
 from perpscope.store import open_store
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["DataFrames", "Moment", "Perpscope", "Span", "open"]
 
 
-class Perpscope(ViewMethods, AnalysisMethods):
+class Perpscope(ViewMethods, AnalysisMethods, HeatmapMethods):
     def import_files(
         self,
         paths: Sequence[str | Path],
