@@ -95,7 +95,11 @@ def served_market(market_db: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]
         yield base, copy
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:

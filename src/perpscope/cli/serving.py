@@ -99,7 +99,8 @@ def serve_database(settings: Settings, host: str, port: int, reports: Path | Non
         store.schema_version()  # fails now, clearly, if the database is missing or newer than this perpscope
     app = create_app(per_request(settings.db, settings), reports_dir=reports)
     _announce(host, port, settings.db, reports)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Open live-push streams never end by themselves: give them a second at shutdown, then close them.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
 
 
 def _serve_collecting(
@@ -125,7 +126,11 @@ def _serve_collecting(
     api = Perpscope(store, settings)
     connectors = _connectors(_names(venues), _names(symbols), Intervals(), parse_venue_urls(venue_urls))
     collector = Collector(connectors, store)
-    server = uvicorn.Server(uvicorn.Config(create_app(shared(api), reports_dir=reports), host, port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(shared(api), reports_dir=reports), host, port, log_level="warning", timeout_graceful_shutdown=1
+        )
+    )
     _announce(host, port, settings.db, reports, collecting=venues)
 
     async def both() -> None:

@@ -127,14 +127,18 @@ def funding_series(
     return store.query(sql, params)
 
 
-def received_since(store: Store, table: str, after_recv: int, limit: int) -> pl.DataFrame:
-    """Rows of ``table`` received (``ts_recv``) after ``after_recv``, oldest receipt first, at most ``limit``:
-    what the live push polls for. Rows arrive in receipt order, so DuckDB's zone maps on ``ts_recv`` keep the
-    scan to the newest row groups."""
+def received_since(
+    store: Store, table: str, after_recv: int, limit: int, up_to_recv: int | None = None
+) -> pl.DataFrame:
+    """Rows of ``table`` received (``ts_recv``) after ``after_recv`` (and at or before ``up_to_recv``), oldest
+    receipt first, at most ``limit``: what the live push polls for. Rows arrive in receipt order, so DuckDB's
+    zone maps on ``ts_recv`` keep the scan to the newest row groups."""
     spec = schema.table(table)
     columns = ", ".join(spec.column_names)
-    sql = f"SELECT {columns} FROM {spec.name} WHERE ts_recv > ? ORDER BY ts_recv, ts_event LIMIT {int(limit)}"
-    return store.query(sql, [after_recv])
+    bound = " AND ts_recv <= ?" if up_to_recv is not None else ""
+    params = [after_recv] if up_to_recv is None else [after_recv, up_to_recv]
+    sql = f"SELECT {columns} FROM {spec.name} WHERE ts_recv > ?{bound} ORDER BY ts_recv, ts_event LIMIT {int(limit)}"
+    return store.query(sql, params)
 
 
 def newest_receipt(store: Store, table: str) -> int:

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+import polars as pl
 from fastapi import APIRouter, HTTPException
 from starlette.responses import StreamingResponse
 
@@ -87,8 +88,9 @@ class PushHub:
         events: list[Event] = []
         with self.opener() as api:
             for table in board.PUSHED_TABLES:
-                if table not in self._last:
+                if table not in self._last:  # the first look learns what is already there and pushes none of it
                     self._last[table] = board.newest_receipt(api.store, table)
+                    self._new_rows(api, table)
                     continue
                 events += self._new_rows(api, table)
         self.polls += 1
@@ -96,7 +98,11 @@ class PushHub:
 
     def _new_rows(self, api: Perpscope, table: str) -> list[Event]:
         key_columns = schema.table(table).key
-        frame = board.received_since(api.store, table, self._last[table] - OVERLAP_MS, ROWS_PER_POLL)
+        last = self._last[table]
+        # The overlap (rows committed late with a receipt time we have passed) and what is strictly newer are read
+        # apart, each bounded, so a burst inside the overlap cannot starve the new rows.
+        overlap = board.received_since(api.store, table, last - OVERLAP_MS, ROWS_PER_POLL, up_to_recv=last)
+        frame = pl.concat([overlap, board.received_since(api.store, table, last, ROWS_PER_POLL)])
         seen = self._seen[table]
         kind = "liquidation" if table == "liquidations" else "funding"
         events: list[Event] = []

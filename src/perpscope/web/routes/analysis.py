@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path as PathParameter, Request
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParameter
 from starlette.responses import FileResponse
 
 from perpscope.service import analysis

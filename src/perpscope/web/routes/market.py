@@ -139,7 +139,7 @@ def liquidation_feed(
     return JSON({"symbol": symbol.upper(), "rows": rows(frame), "limit": limit, "units": LIQUIDATION_UNITS})
 
 
-def _span(symbol: str, span: limits.TimeRange, bucket: int) -> JSON:
+def _span(symbol: str, span: limits.TimeRange, bucket: int) -> dict[str, Any]:
     return {"symbol": symbol.upper(), "since": span.since, "until": span.until, "bucket_ms": bucket}
 
 
