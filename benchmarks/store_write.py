@@ -4,7 +4,8 @@
 
 PostgreSQL runs on a private throw-away cluster (tests/pgcluster.py, needs initdb/pg_ctl) with default,
 durable settings. Figures are rows per second of wall time for the whole write, including the
-idempotence work (in-batch de-duplication and the primary-key conflict check).
+idempotence work (in-batch de-duplication, and the check against stored rows: the primary key on
+PostgreSQL, the single writer's look-up within the batch's time range on DuckDB).
 """
 
 from __future__ import annotations
