@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import json
+import textwrap
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from perpscope.analytics.heatmap.config import ESTIMATED
 from perpscope.analytics.heatmap.outputs import UNITS, Heatmap, format_usd
 
+_FOOTER_CHARACTERS = 190  # at 7.5 pt, what fits the figure's width beside the left margin
 _CANDLES_MAX = 500  # more columns than this draw the close as a line: bodies would be thinner than a pixel
 _JSON_CELLS_MAX = 2_000_000  # per side in the HTML's data block; wider heatmaps are summed over columns
 _UP, _DOWN, _LINE = "#26a69a", "#ef5350", "#e0e0e0"
@@ -58,7 +60,9 @@ def heatmap_figure(heatmap: Heatmap, *, source: str = "perpscope store") -> Figu
         f"Candles: last-trade price (USD). Source: {source}; modelled from open-interest changes, not observed.\n"
         + "; ".join(heatmap.assumptions[1:])
     )
-    figure.text(0.085, 0.02, footer, color="#b0b0b0", fontsize=7.5, wrap=True, va="bottom")
+    # Wrapped by hand: matplotlib's wrap=True measures from the wrong edge and lets the first line run off the image.
+    lines = [wrapped for paragraph in footer.split("\n") for wrapped in textwrap.wrap(paragraph, _FOOTER_CHARACTERS)]
+    figure.text(0.085, 0.02, "\n".join(lines), color="#b0b0b0", fontsize=7.5, va="bottom")
     return figure
 
 
