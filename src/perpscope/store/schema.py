@@ -87,7 +87,8 @@ TABLES: dict[str, Table] = {
     table.name: table
     for table in (
         _table("instruments", models.Instrument, (), "replace"),
-        _table("funding", models.FundingRate, ("kind", "ts_event"), "ignore"),
+        # funding_time too: one OKX push predicts two settlements (the next and the one after) at one ts_event.
+        _table("funding", models.FundingRate, ("kind", "ts_event", "funding_time"), "ignore"),
         _table("open_interest", models.OpenInterest, ("ts_event",), "ignore"),
         # Two liquidations identical in every field within one millisecond are indistinguishable in every
         # public feed; they are stored once.
