@@ -16,9 +16,10 @@ from perpscope.store import DuckDBStore
 WRITER = Path(__file__).with_name("store_writer.py")
 
 
-def _start_writer(path: Path, seconds: float, batch: int) -> subprocess.Popen[str]:
+def _start_writer(path: Path, seconds: float, batch: int, stop_file: Path | None = None) -> subprocess.Popen[str]:
+    stop = [str(stop_file)] if stop_file else []
     return subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), str(seconds), str(batch)],
+        [sys.executable, str(WRITER), str(path), str(seconds), str(batch), *stop],
         cwd=WRITER.parent,  # the writer imports store_samples from beside itself
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -35,11 +36,16 @@ def _finish(writer: subprocess.Popen[str]) -> dict[str, float]:
 def test_reader_process_reads_while_writer_process_writes(tmp_path: Path) -> None:
     path = tmp_path / "shared.duckdb"
     DuckDBStore(path).close()  # created and migrated before either process starts
-    writer = _start_writer(path, seconds=3.0, batch=200)
+    # The writer runs until this reader has seen what the test is about (or 60 s): on a loaded machine a fixed
+    # span can pass with the reader starved, which proves nothing either way.
+    stop = tmp_path / "enough"
+    writer = _start_writer(path, seconds=60.0, batch=200, stop_file=stop)
     reader = DuckDBStore(path, read_only=True)
-    seen = []
+    seen: list[int] = []
     while writer.poll() is None:
         seen.append(reader.count("liquidations"))  # every read succeeds: an exception fails the test
+        if len(seen) >= 20 and len({count for count in seen if count > 0}) >= 3 and seen[-1] >= 5 * 200:
+            stop.touch()
         time.sleep(0.01)
     result = _finish(writer)
     final = reader.count("liquidations")
