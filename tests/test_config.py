@@ -78,3 +78,48 @@ def test_settings_are_frozen() -> None:
     settings = load_settings(environ={})
     with pytest.raises(AttributeError):
         settings.db = "other"  # type: ignore[misc]
+
+
+def test_collect_section_defaults() -> None:
+    collect = load_settings(environ={}).collect
+    assert (collect.venues, collect.symbols, collect.oi_poll_s, collect.funding_poll_s) == (
+        "binance",
+        "BTC,ETH",
+        10.0,
+        60.0,
+    )
+    assert (collect.stale_after_s, collect.flush_interval_s, collect.restart_lookback) == (30.0, 1.0, "24h")
+    assert (collect.record_dir, collect.budget_share) == ("", 0.5)
+    assert (collect.binance.rest, collect.binance.websocket) == ("", "")
+    assert collect.urls("okx") == collect.okx and collect.urls("nowhere").rest == ""
+
+
+def test_collect_section_from_file_and_environment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[collect]\nvenues = "binance,okx"\noi_poll_s = 5\n[collect.okx]\nrest = "http://127.0.0.1:9000"\n',
+    )
+    environ = {"PERPSCOPE_COLLECT__OKX__WEBSOCKET": "ws://127.0.0.1:9001", "PERPSCOPE_COLLECT__BUDGET_SHARE": "0.25"}
+    collect = load_settings(path, environ=environ).collect
+    assert (collect.venues, collect.oi_poll_s, collect.budget_share) == ("binance,okx", 5.0, 0.25)
+    assert (collect.okx.rest, collect.okx.websocket) == ("http://127.0.0.1:9000", "ws://127.0.0.1:9001")
+    assert collect.binance.rest == ""  # untouched
+
+
+def test_misspelled_nested_collect_key_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, '[collect.binance]\nwebsockt = "ws://127.0.0.1:9001"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+    message = f"{path}: unknown setting 'collect.binance.websockt' (did you mean 'collect.binance.websocket'?)"
+    assert str(raised.value) == message
+
+
+def test_unknown_venue_section_is_named() -> None:
+    with pytest.raises(ConfigError, match=re.escape("unknown setting 'collect.kraken'")):
+        load_settings(environ={"PERPSCOPE_COLLECT__KRAKEN__REST": "http://x"})
+
+
+def test_collect_values_have_their_types(tmp_path: Path) -> None:
+    path = write(tmp_path, '[collect]\noi_poll_s = "often"\n')
+    with pytest.raises(ConfigError, match=re.escape("'collect.oi_poll_s' must be float, got 'often'")):
+        load_settings(path, environ={})

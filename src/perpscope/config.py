@@ -37,10 +37,40 @@ class StoreSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class VenueUrlSettings:
+    rest: str = ""  # replaces the venue's REST base URL (a proxy, the simulator); empty: the venue's own
+    websocket: str = ""  # replaces its websocket base URL
+
+
+@dataclasses.dataclass(frozen=True)
+class CollectSettings:
+    """``perpscope collect``'s defaults; its flags override them."""
+
+    venues: str = "binance"  # comma-separated venues, or a profile ("sim": the served simulator)
+    symbols: str = "BTC,ETH"
+    oi_poll_s: float = 10.0
+    funding_poll_s: float = 60.0
+    stale_after_s: float = 30.0
+    flush_interval_s: float = 1.0
+    restart_lookback: str = "24h"
+    record_dir: str = ""  # also record raw frames here; empty: no recording
+    budget_share: float = 0.5  # share of each venue's published request budget this process may use
+    binance: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
+    okx: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
+    bybit: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
+    hyperliquid: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
+
+    def urls(self, venue: str) -> VenueUrlSettings:
+        found = getattr(self, venue, None)
+        return found if isinstance(found, VenueUrlSettings) else VenueUrlSettings()
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     db: str = dataclasses.field(default_factory=default_db_path)  # a DuckDB file path or postgresql://...
     log_level: str = "WARNING"
     store: StoreSettings = dataclasses.field(default_factory=StoreSettings)
+    collect: CollectSettings = dataclasses.field(default_factory=CollectSettings)
 
 
 def load_settings(

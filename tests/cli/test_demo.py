@@ -1,59 +1,76 @@
-"""``perpscope demo`` runs offline end to end and leaves a database the views can read."""
+"""``perpscope demo`` end to end, shortened: one simulated day of long-cascade in 18 s of wall time, served by the
+simulator, collected by the real collector, analysed, reported on; everything labelled simulated."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-from perpscope import models
+import pytest
+
+from perpscope.cli.demo import clear_outputs
 from perpscope.store import DuckDBStore
 
 PERPSCOPE = [sys.executable, "-m", "perpscope.cli"]
+HOUR_MS = 3_600_000
 
 
-def run(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PERPSCOPE, *arguments], capture_output=True, text=True, timeout=120, check=False)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    command = [*PERPSCOPE, "demo", "--out", str(out), "--days", "1", "--minutes", "0.3"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False), out
 
 
-def test_demo_imports_a_labelled_synthetic_market_and_shows_the_views(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = run("demo", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("SYNTHETIC DATA") == 2  # said at the start and at the end
-    for step in ("perpscope import", "perpscope funding", "perpscope oi", "perpscope liquidations"):
-        assert step in result.stdout
+def test_the_demo_runs_and_says_the_data_are_simulated(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, _ = demo_run
+    assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
-
-    funding = json.loads(run("--db", str(out / "perpscope.duckdb"), "funding", "--json").stdout)
-    intervals = {venue["venue"]: venue["interval_h"] for venue in funding["venues"]}
-    assert intervals == {"binance": 8, "bybit": 8, "okx": 8, "hyperliquid": 1}
-    assert sorted(funding["aggregate"]["venues_included"]) == ["binance", "bybit", "hyperliquid", "okx"]
-
-    liquidations = json.loads(
-        run("--db", str(out / "perpscope.duckdb"), "liquidations", "--window", "48h", "--json").stdout
-    )
-    total = liquidations["total"]
-    assert total["long_usd"] > 50 * total["short_usd"]  # the sell-off burst liquidated longs
-    assert total["lower_bound"] is True  # OKX's feed is throttled
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("SIMULATED DATA — every number below comes from perpscope's market simulator")
+    assert lines[-1].startswith("SIMULATED DATA — every number below")
+    assert "SIMULATED DATA: collecting the market of 'perpscope sim serve'" in result.stderr
+    for step in ("sim serve --scenario long-cascade", "collect --venues sim", "perpscope liquidations", "report"):
+        assert step in result.stdout
+    assert "0 reconnects; 0 gaps recorded; 0 malformed messages skipped" in result.stderr
 
 
-def test_a_second_demo_run_starts_from_a_fresh_database(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    assert run("demo", "--out", str(out)).returncode == 0
-    marker = models.FundingRate(
-        venue="marker",
-        symbol="BTC-USDT-PERP",
-        native_symbol="BTCUSDT",
-        ts_event=1_700_000_000_000,
-        ts_recv=1_700_000_000_000,
-        rate=0.0001,
-        interval_h=8,
-        funding_time=1_700_000_000_000,
-    )
-    with DuckDBStore(out / "perpscope.duckdb") as store:
-        store.write_records([marker])
-    assert run("demo", "--out", str(out)).returncode == 0
+def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = demo_run
     with DuckDBStore(out / "perpscope.duckdb", read_only=True) as store:
-        assert store.query("SELECT count(*) AS n FROM funding WHERE venue = 'marker'")["n"][0] == 0
+        venues = store.query("SELECT DISTINCT venue FROM liquidations ORDER BY venue")["venue"].to_list()
+        assert venues == ["binance", "bybit", "okx"]
+        sources = set(store.query("SELECT DISTINCT source FROM liquidations")["source"].to_list())
+        assert sources == {"sim binance ws forceOrder", "sim bybit ws allLiquidation", "sim okx ws liquidation-orders"}
+        # The market starts 5 minutes before the first open-interest print (the server's warm-up).
+        start = store.query("SELECT min(ts_event) AS t FROM open_interest WHERE venue = 'binance'")["t"][0] - 300_000
+        hourly = store.query(
+            "SELECT (ts_event - ?) // ? AS hour, sum(notional_usd) FILTER (WHERE side = 'long') AS longs, "
+            "sum(notional_usd) FILTER (WHERE side = 'short') AS shorts FROM liquidations GROUP BY 1 ORDER BY 2 DESC",
+            [start, HOUR_MS],
+        )
+    # The scenario's sell-off starts at hour 20: the cascade is the hour with the most long liquidations...
+    assert hourly["hour"][0] in (20, 21)
+    # ...and long liquidations dwarf short ones over the day.
+    assert hourly["longs"].sum() > 5 * hourly["shorts"].sum()
+
+
+def test_the_report_and_the_heatmap_are_written(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = demo_run
+    markdown = (out / "report" / "report.md").read_text(encoding="utf-8")
+    assert "SIMULATED DATA: every figure in this report comes from perpscope's market simulator" in markdown
+    assert (out / "report" / "report.html").stat().st_size > 10_000
+    assert (out / "heatmap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_second_run_starts_from_a_fresh_database(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    (out / "report").mkdir(parents=True)
+    for stale in (out / "perpscope.duckdb", out / "perpscope.duckdb.wal", out / "heatmap.png", out / "report" / "a.md"):
+        stale.write_text("from the last run", encoding="utf-8")
+    (out / "notes.txt").write_text("the user's", encoding="utf-8")
+    assert clear_outputs(out) == out / "perpscope.duckdb"
+    assert sorted(path.name for path in out.iterdir()) == ["notes.txt"]  # only the demo's own files go

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,16 +17,23 @@ from perpscope.cli.common import App, console, errors, pass_app
 from perpscope.collect import registry
 from perpscope.collect.collector import Collector, CollectorSettings, restart_since
 from perpscope.collect.connector import Connector, ConnectorSettings, Intervals, VenueUrls
-from perpscope.collect.http import HttpSettings
+from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
+from perpscope.collect.profiles import PROFILES
 from perpscope.collect.recorder import Recorder
 from perpscope.collect.replay import replay
 from perpscope.collect.session import SessionSettings
+from perpscope.collect.writer import WriterSettings
+from perpscope.config import CollectSettings
 from perpscope.errors import InputError
 from perpscope.store.base import Store
 from perpscope.times import format_ms, now_ms, parse_duration, parse_time
 from perpscope.venues.capabilities import Channel
 
 REPLAY_MARGIN_MS = 60_000
+SIM_NOTE = (
+    "[bold yellow]SIMULATED DATA[/]: collecting the market of 'perpscope sim serve' on loopback "
+    "(venue names are the real ones; the data are not)"
+)
 
 
 @dataclass(frozen=True)
@@ -69,17 +77,88 @@ def _names(text: str) -> list[str]:
 
 
 def _connectors(
-    venues: Sequence[str], symbols: Sequence[str], intervals: Intervals, urls: UrlOverrides
+    venues: Sequence[str],
+    symbols: Sequence[str],
+    intervals: Intervals,
+    urls: UrlOverrides,
+    http: HttpSettings = DEFAULT_HTTP,
 ) -> list[Connector]:
     return [
-        registry.make(venue, ConnectorSettings(tuple(symbols), intervals, urls.of(venue.lower())), HttpSettings())
+        registry.make(venue, ConnectorSettings(tuple(symbols), intervals, urls.of(venue.lower())), http)
         for venue in venues
     ]
 
 
+@dataclass(frozen=True)
+class CollectPlan:
+    """What ``collect`` will do, from its flags over the ``[collect]`` settings over a profile."""
+
+    venues: tuple[str, ...]
+    symbols: tuple[str, ...]
+    intervals: Intervals
+    urls: UrlOverrides
+    stale_after_s: float
+    flush_interval_s: float
+    restart_lookback: str
+    record_dir: Path | None
+    budget_share: float
+    profile: str = ""
+    source_prefix: str = ""
+
+
+def plan_collection(
+    settings: CollectSettings,
+    *,
+    venues: str | None = None,
+    symbols: str | None = None,
+    venue_urls: Sequence[str] = (),
+    oi_interval: float | None = None,
+    funding_interval: float | None = None,
+    stale_after: float | None = None,
+    restart_lookback: str | None = None,
+    record_dir: Path | None = None,
+) -> CollectPlan:
+    """Flags (None: not given) win over the settings. A profile name in place of the venue list (``sim``) brings
+    its venues, symbols, intervals and URLs; the settings' intervals and URLs then do not apply, flags still do."""
+    chosen = (venues if venues is not None else settings.venues).strip().lower()
+    profile = PROFILES[chosen]() if chosen in PROFILES else None
+    if profile is not None:
+        names, default_symbols, intervals = profile.venues, ",".join(profile.symbols), profile.intervals
+        found = dict(profile.urls)
+    else:
+        names, default_symbols = tuple(_names(chosen)), settings.symbols
+        intervals = Intervals(open_interest_s=settings.oi_poll_s, funding_s=settings.funding_poll_s)
+        found = {name: VenueUrls(settings.urls(name).rest, settings.urls(name).websocket) for name in names}
+    intervals = dataclasses.replace(
+        intervals,
+        open_interest_s=oi_interval if oi_interval is not None else intervals.open_interest_s,
+        funding_s=funding_interval if funding_interval is not None else intervals.funding_s,
+    )
+    for venue, given in parse_venue_urls(venue_urls).by_venue:
+        current = found.get(venue, VenueUrls())
+        found[venue] = VenueUrls(given.rest or current.rest, given.websocket or current.websocket)
+    folder = record_dir if record_dir is not None else (Path(settings.record_dir) if settings.record_dir else None)
+    return CollectPlan(
+        venues=names,
+        symbols=tuple(_names(symbols if symbols is not None else default_symbols)),
+        intervals=intervals,
+        urls=UrlOverrides(tuple(found.items())),
+        stale_after_s=stale_after if stale_after is not None else settings.stale_after_s,
+        flush_interval_s=settings.flush_interval_s,
+        restart_lookback=restart_lookback if restart_lookback is not None else settings.restart_lookback,
+        record_dir=folder,
+        budget_share=settings.budget_share,
+        profile=profile.name if profile is not None else "",
+        source_prefix=profile.source_prefix if profile is not None else "",
+    )
+
+
 @click.command("collect")
-@click.option("--venues", default="binance", show_default=True, help="Comma-separated venues.")
-@click.option("--symbols", default="BTC,ETH", show_default=True, help="Comma-separated bases (BTC) or BTC-USDT-PERP.")
+@click.option(
+    "--venues",
+    help="Comma-separated venues, or 'sim': the market of 'perpscope sim serve' on loopback. [default: binance]",
+)
+@click.option("--symbols", help="Comma-separated bases (BTC) or BTC-USDT-PERP. [default: BTC,ETH; sim: BTC]")
 @click.option(
     "--record",
     "record_dir",
@@ -92,39 +171,55 @@ def _connectors(
     multiple=True,
     help="Replace a venue's base URLs: binance=http://127.0.0.1:8080 (tests, proxies).",
 )
-@click.option("--oi-interval", default=10.0, show_default=True, help="Seconds between open-interest polls.")
-@click.option("--funding-interval", default=60.0, show_default=True, help="Seconds between settled-funding polls.")
-@click.option(
-    "--stale-after", default=30.0, show_default=True, help="Seconds without data before a connection is replaced."
-)
-@click.option("--restart-lookback", default="24h", show_default=True, help="Backfill at most this far back at start.")
+@click.option("--oi-interval", type=float, help="Seconds between open-interest polls (0: none). [default: 10]")
+@click.option("--funding-interval", type=float, help="Seconds between settled-funding polls. [default: 60]")
+@click.option("--stale-after", type=float, help="Seconds without data before a connection is replaced. [default: 30]")
+@click.option("--restart-lookback", help="Backfill at most this far back at start. [default: 24h]")
 @click.option("--status-every", default=1.0, show_default=True, help="Seconds between status lines (0: none).")
 @pass_app
 def collect_command(
     app: App,
-    venues: str,
-    symbols: str,
+    venues: str | None,
+    symbols: str | None,
     record_dir: Path | None,
     venue_urls: tuple[str, ...],
-    oi_interval: float,
-    funding_interval: float,
-    stale_after: float,
-    restart_lookback: str,
+    oi_interval: float | None,
+    funding_interval: float | None,
+    stale_after: float | None,
+    restart_lookback: str | None,
     status_every: float,
 ) -> None:
     """Collect live funding, open interest, liquidations and prices until stopped (Ctrl-C or SIGTERM).
 
     Data arrive over websockets where venues stream them and by REST polls otherwise; after a reconnect or a
-    restart, what REST history keeps is backfilled and what it does not is recorded as a gap.
+    restart, what REST history keeps is backfilled and what it does not is recorded as a gap. Defaults come from
+    the [collect] settings (config file, PERPSCOPE_COLLECT__* variables).
     """
-    intervals = Intervals(open_interest_s=oi_interval, funding_s=funding_interval)
-    connectors = _connectors(_names(venues), _names(symbols), intervals, parse_venue_urls(venue_urls))
+    plan = plan_collection(
+        app.settings.collect,
+        venues=venues,
+        symbols=symbols,
+        venue_urls=venue_urls,
+        oi_interval=oi_interval,
+        funding_interval=funding_interval,
+        stale_after=stale_after,
+        restart_lookback=restart_lookback,
+        record_dir=record_dir,
+    )
+    if plan.profile == "sim":
+        errors.print(SIM_NOTE, highlight=False, soft_wrap=True)
+    http = HttpSettings(budget_share=plan.budget_share)
+    connectors = _connectors(plan.venues, plan.symbols, plan.intervals, plan.urls, http)
     store = app.api(read_only=False).store
-    lookback = parse_duration(restart_lookback)
+    lookback = parse_duration(plan.restart_lookback)
     since = {c.venue: s for c in connectors if (s := restart_since(store, c.venue, now_ms(), lookback)) is not None}
+    record_dir = plan.record_dir
     if record_dir is not None and any(record_dir.rglob("*.jsonl.gz")):
         _catch_up(record_dir, connectors, store, since)
-    settings = CollectorSettings(session=SessionSettings(stale_after_s=stale_after))
+    settings = CollectorSettings(
+        session=SessionSettings(stale_after_s=plan.stale_after_s),
+        writer=WriterSettings(flush_interval_s=plan.flush_interval_s, source_prefix=plan.source_prefix),
+    )
     recorder = Recorder(record_dir) if record_dir is not None else None
     collector = Collector(connectors, store, settings, recorder=recorder)
     try:

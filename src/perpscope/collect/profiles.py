@@ -14,6 +14,7 @@ from perpscope.collect.connector import Intervals, VenueUrls
 SIM_PORT = 17_801  # sim serve's default: binance here, bybit and okx on the next ports
 SIM_VENUES = ("binance", "bybit", "okx")
 THIRTY_DAYS_S = 30 * 86_400.0
+SIM_SOURCE_PREFIX = "sim "
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Profile:
     symbols: tuple[str, ...]
     intervals: Intervals
     urls: dict[str, VenueUrls] = field(default_factory=dict)
+    source_prefix: str = ""  # put before every stored record's source
 
 
 SIM_INTERVALS = Intervals(
@@ -43,7 +45,9 @@ def sim_urls(port: int = SIM_PORT) -> dict[str, VenueUrls]:
 
 
 def sim(port: int = SIM_PORT) -> Profile:
-    return Profile("sim", SIM_VENUES, ("BTC",), SIM_INTERVALS, sim_urls(port))
+    # "sim " before each source marks the rows as simulated (the report and the views say so): the venue names
+    # are the real ones, the market is not.
+    return Profile("sim", SIM_VENUES, ("BTC",), SIM_INTERVALS, sim_urls(port), source_prefix=SIM_SOURCE_PREFIX)
 
 
 PROFILES = {"sim": sim}

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import msgspec
+
 from perpscope.errors import StoreError
 from perpscope.models import Record
 from perpscope.store.base import Store
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 class WriterSettings:
     flush_interval_s: float = 1.0  # the loss bound on SIGKILL without the recorder
     max_batch: int = 50_000  # a larger backlog is flushed at once rather than waiting for the tick
+    source_prefix: str = ""  # put before every record's source ("sim " for the simulator: labelled as such)
 
 
 class BatchWriter:
@@ -37,6 +40,9 @@ class BatchWriter:
         self._lock = asyncio.Lock()
 
     def add(self, records: Iterable[Record]) -> None:
+        prefix = self.settings.source_prefix
+        if prefix:
+            records = [msgspec.structs.replace(record, source=prefix + record.source) for record in records]
         self._pending.extend(records)
 
     @property

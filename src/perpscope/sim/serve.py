@@ -180,13 +180,22 @@ class SimServer:
         for _ in range(round(seconds / self.market.config.step_s)):
             self.publish(self.market.step())
 
-    def serve(self, speed: float, steps: int | None = None, stop: threading.Event | None = None) -> int:
-        """Step and publish on the wall clock at ``speed``; ``steps`` of them (None: until ``stop``). Returns the
-        steps served."""
+    def serve(
+        self,
+        speed: float,
+        steps: int | None = None,
+        stop: threading.Event | None = None,
+        hourly: Callable[[Market], None] | None = None,
+    ) -> int:
+        """Step and publish on the wall clock at ``speed``; ``steps`` of them (None: until ``stop``), calling
+        ``hourly`` every simulated hour. Returns the steps served."""
         served = 0
+        steps_per_hour = max(round(3600 / self.market.config.step_s), 1)
         for result in paced(self.market, speed, steps):
             self.publish(result)
             served += 1
+            if hourly is not None and self.market.step_number % steps_per_hour == 0:
+                hourly(self.market)
             if stop is not None and stop.is_set():
                 break
         return served
