@@ -1,7 +1,8 @@
 """``perpscope demo``: the whole pipeline, offline, on a simulated market, in a database of its own.
 
 1. ``perpscope sim serve`` (a child process) serves the long-cascade scenario on loopback as Binance, Bybit and
-   OKX, fast-forwarded so that DAYS of simulated market, ending at the present, pass in MINUTES of wall time.
+   OKX, fast-forwarded so that DAYS of simulated market (the scenario's 2 by default), ending at the present,
+   pass in MINUTES of wall time (1: 2,875x).
 2. The real collector (``perpscope collect --venues sim``, in this process) collects it over websockets and REST
    into OUT/perpscope.duckdb, replaced on every run; it stops once the market has caught up with the present.
 3. The views (funding, open interest, liquidations), the market report (OUT/report/) and the liquidation heatmap
@@ -31,6 +32,7 @@ from perpscope.cli.common import App, console
 from perpscope.cli.serving import serve_database
 from perpscope.cli.simulating import CAUGHT_UP, SERVING, WARM_UP_S
 from perpscope.errors import PerpscopeError
+from perpscope.sim import SCENARIOS
 
 BANNER = (
     "[bold yellow]SIMULATED DATA[/] — every number below comes from perpscope's market simulator (seeded; venue "
@@ -49,16 +51,19 @@ START_TIMEOUT_S = 60.0
     show_default=True,
     help="Folder for the demo's own database, report and heatmap (replaced on every run).",
 )
-@click.option("--days", type=click.FloatRange(min=0.5), default=3.0, show_default=True, help="Simulated days.")
+@click.option(
+    "--days", type=click.FloatRange(min=0.5), default=None, help="Simulated days. [default: the scenario's, 2]"
+)
 @click.option(
     "--minutes", type=click.FloatRange(min=0.1), default=1.0, show_default=True, help="Wall minutes they take."
 )
 @click.option("--serve", "serve_after", is_flag=True, help="End by serving the dashboard (until Ctrl-C).")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535), help="Dashboard port.")
 @click.pass_context
-def demo(context: click.Context, out: Path, days: float, minutes: float, serve_after: bool, port: int) -> None:
+def demo(context: click.Context, out: Path, days: float | None, minutes: float, serve_after: bool, port: int) -> None:
     """Run the pipeline offline on a simulated market: serve it, collect it, analyse it, report on it."""
     started = time.monotonic()
+    days = days if days is not None else SCENARIOS[SCENARIO].days
     console.print(BANNER)
     database = clear_outputs(out)
     app = context.find_object(App)
