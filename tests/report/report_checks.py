@@ -13,7 +13,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What is not a figure: dates and times (with UTC), canonical symbols, file names, chart file links.
 _NOT_FIGURES = [
     re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?( UTC)?"),
-    re.compile(r"\d{2}:\d{2} UTC"),
+    re.compile(r"\d{2}:\d{2}(:\d{2})? UTC"),
     re.compile(r"[A-Z]+-[A-Z]+-PERP"),
     re.compile(r"\S*(_|\.csv|\.gz|\.png)\S*"),
 ]
@@ -32,6 +32,11 @@ _UNIT_WORDS = {
     "candle",
     "events",
     "event",
+    "m",  # a candle interval or a heatmap column: 1m, 15m
+    "min",
+    "s",
+    "samples",
+    "liquidation",  # "9 liquidation waves"
 }
 
 
@@ -66,8 +71,10 @@ def markdown_figures_without_unit(markdown: str) -> list[str]:
     column whose header names what is counted."""
     bad: list[str] = []
     headers: list[str] = []
+    notes = False  # the heatmap model's own notes (margin-table sources, tiers) are quoted, not report figures
     for line in markdown.splitlines():
-        if line.startswith("![") or line.startswith("|---") or line.startswith("|--"):
+        notes = line.startswith("_Model notes") or (notes and (line.startswith("- ") or not line))
+        if notes or line.startswith("![") or line.startswith("|---") or line.startswith("|--"):
             continue
         if line.startswith("| "):
             cells = [cell.strip() for cell in line.strip("|").split(" | ")]

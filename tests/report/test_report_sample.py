@@ -39,7 +39,7 @@ def report(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     import_paths(store, [next(sample.glob(pattern)) for pattern in SAMPLE_FILES])
     steps: list[str] = []
     files = write_report(Perpscope(store, load_settings()), folder / "out", "BTC", END, "7d", steps.append)
-    assert steps == ["funding", "open interest", "prices", "liquidations", "analysis", "charts", "pages"]
+    assert steps == ["funding", "open interest", "prices", "liquidations", "analysis", "heatmap", "charts", "pages"]
     yield files
     store.close()
 
@@ -127,6 +127,39 @@ def test_liquidations_absent_and_said(report: ReportFiles, text: str) -> None:
     assert (
         "No liquidation events are stored for BTC in the window (latest stored event: 2026-03-05 11:17:55 UTC)" in text
     )
+
+
+def test_heatmap_absent_in_one_line(report: ReportFiles, text: str) -> None:
+    # The sample's candles are 1 h on Binance, Bybit and Lighter; its open interest is Hyperliquid's and
+    # Lighter's. Only Lighter has both, and no margin table is stored or shipped for it.
+    section = report.data.estimated
+    assert (section.heatmap, section.map) == (None, None)
+    part = text.split("## Liquidation heatmap and map (estimated)\n\n", 1)[1].split("\n\n## ", 1)[0]
+    assert "\n" not in part.strip()
+    assert part.startswith(
+        "No estimated liquidation heatmap or map: the model needs one venue with candles, open interest and a "
+        "margin table in the window; no venue could be modelled for BTC: "
+    )
+    assert "lighter BTC-USD-PERP skipped: no margin table for lighter BTC-USD-PERP" in part
+    assert "binance BTC-USDT-PERP skipped: no open interest for binance BTC-USDT-PERP in the window" in part
+
+
+def test_signals_and_overheated_funding(report: ReportFiles, text: str) -> None:
+    assert report.data.signals == () and report.data.signals_absent is None
+    assert "No signal was active in the window" in text
+    # Hyperliquid 10-10 21:00 print 0.0874% per 8 h (overheated from 0.07%), 22:00 print −0.0050% (negative).
+    changes = [(c.venue, c.time, c.event) for c in report.data.regime_changes if c.venue == "hyperliquid"]
+    assert changes == [
+        ("hyperliquid", ms("2025-10-10T21:00"), "enter"),
+        ("hyperliquid", ms("2025-10-10T22:00"), "leave"),
+    ]
+    assert (
+        "Overheated funding (at least 0.0700% per 8 h, docs/analytics.md): Hyperliquid entered it at 2025-10-10 "
+        "21:00 UTC (0.0874%) and left it at 2025-10-10 22:00 UTC (−0.0050%, now negative); Lighter entered it at "
+        "2025-10-10 22:00 UTC (0.3791%)" in text
+    )
+    # Every venue positive together several times, never all negative: no turn is worth a sentence.
+    assert report.data.funding_turns == ()
 
 
 def test_footer_sources_and_gaps(report: ReportFiles, text: str) -> None:

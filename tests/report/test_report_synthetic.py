@@ -15,7 +15,6 @@ from perpscope.config import load_settings
 from perpscope.models import Candle, FundingRate, Gap, Liquidation, OIUnit, OpenInterest, Side
 from perpscope.report import ReportFiles, write_report
 from perpscope.report import format as fmt
-from perpscope.report.hooks import busiest_hours
 from perpscope.store import DuckDBStore, schema
 from perpscope.times import MS_PER_HOUR, iso_to_ms
 
@@ -114,16 +113,24 @@ def test_liquidations_are_lower_bounds_with_a_wave(report: ReportFiles) -> None:
     section = report.data.liquidations
     assert (section.long_usd, section.short_usd, section.lower_bound) == (1_500_000.0, 50_000.0, True)
     assert "Liquidations came to at least $1.5M of longs and at least $50.0K of shorts on OKX." in text
-    assert "OKX publish a throttled feed that drops events, so its figures are lower bounds" in text
+    assert "OKX publishes a throttled feed that drops events, so its figures are lower bounds" in text
     assert len(section.waves) == 1
     wave = section.waves[0]
-    assert (wave.start, wave.end, wave.long_usd, wave.events) == (
+    assert (wave.start, wave.end, wave.side, wave.notional_usd, wave.events) == (
         END - 5 * MS_PER_HOUR,
         END - 5 * MS_PER_HOUR + 5000,
+        "long",
         1_500_000.0,
         6,
     )
-    assert "at least $1.5M longs and at least $0 shorts in 6 events" in text
+    assert (wave.low_price, wave.high_price, wave.venues, wave.lower_bound) == (104_300.0, 104_300.0, ("okx",), True)
+    assert (
+        "The window had 1 liquidation wave (bursts of one side's liquidations, docs/analytics.md); the largest "
+        "liquidated at least $1.5M of longs in 6 events from 2026-01-07 19:00 UTC to 19:00:05 UTC (5 s)"
+    ) in text
+    assert (
+        "| 2026-01-07 19:00 UTC | 19:00:05 UTC | longs | at least $1.5M | 6 | $104,300.0 | $104,300.0 | OKX |" in text
+    )
     assert "| OKX | BTC-USDT-PERP | $1.5M | $50.0K | 6 | 1 | throttled: lower bound |" in text
 
 
@@ -146,25 +153,6 @@ def test_hostile_source_is_escaped(report: ReportFiles) -> None:
 def test_every_figure_has_a_unit(report: ReportFiles) -> None:
     text = report.markdown.read_text(encoding="utf-8")
     assert markdown_figures_without_unit(text.replace(r"alert(1)", "alert")) == []
-
-
-def test_busiest_hours_stand_in() -> None:
-    import polars as pl
-
-    events = pl.DataFrame(
-        {
-            "ts_event": [0, 1000, MS_PER_HOUR + 5, 2 * MS_PER_HOUR],
-            "side": ["long", "short", "long", "long"],
-            "notional_usd": [100.0, 50.0, 400.0, 10.0],
-            "price": [10.0, 11.0, 9.0, 8.0],
-            "complete": [True, True, False, True],
-        }
-    )
-    waves = busiest_hours(events, count=2)  # hour 1 ($400), hour 0 ($150); hour 2 ($10) left out
-    assert [(w.start, w.long_usd, w.short_usd, w.events, w.lower_bound) for w in waves] == [
-        (0, 100.0, 50.0, 2, False),
-        (MS_PER_HOUR, 400.0, 0.0, 1, True),
-    ]
 
 
 def test_number_formats() -> None:

@@ -16,7 +16,7 @@ from perpscope.analytics import liquidations as liquidation_math
 from perpscope.api import Perpscope, Span
 from perpscope.config import load_settings
 from perpscope.errors import QueryError
-from perpscope.report import hooks, series
+from perpscope.report import analysis, estimated, series
 from perpscope.report.data import (
     Coverage,
     DayRange,
@@ -76,15 +76,23 @@ def gather(
     }
     step("analysis")
     price = price_section(candle_rows)
+    signals, signals_absent = analysis.signals(api, window)
+    funding = funding_section(api, window, funding_rows)
+    turns = analysis.funding_turns(api, window) if funding.venues else ()
+    regimes = analysis.regime_changes(api, window) if funding.venues else ()
+    step("heatmap")
+    modelled = estimated.gather(api, window)
     return ReportData(
         window=window,
-        funding=funding_section(api, window, funding_rows),
+        funding=funding,
         open_interest=open_interest_section(oi_rows),
         price=price,
         liquidations=liquidation_section(api, window, liquidation_rows),
-        signals=hooks.signals(api, window),
-        liquidation_map=hooks.liquidation_map(api, window),
-        map_sentences=hooks.map_sentences(api, window),
+        signals=signals,
+        signals_absent=signals_absent,
+        funding_turns=turns,
+        regime_changes=regimes,
+        estimated=modelled,
         coverage=coverage(frames, window),
         stored_gaps=stored_gaps(api, window),
         sources={name: _sources(frame) for name, frame in frames.items() if not frame.is_empty()},
@@ -289,7 +297,7 @@ def liquidation_section(api: Perpscope, window: Window, events: pl.DataFrame) ->
         )
         for row in totals.iter_rows(named=True)
     )
-    return LiquidationSection(venues, hooks.waves(api, window, events), api.latest_time("liquidations", window.symbol))
+    return LiquidationSection(venues, analysis.waves(api, window), api.latest_time("liquidations", window.symbol))
 
 
 # -- coverage and gaps -----------------------------------------------------------------------------------------
@@ -305,18 +313,21 @@ def coverage(frames: dict[str, pl.DataFrame], window: Window) -> tuple[Coverage,
             continue
         for (venue,), group in frame.sort("ts_event").group_by("venue", maintain_order=True):
             times = group["ts_event"].unique().sort()
-            holes = () if channel == "liquidations" else _holes(times, window)
+            # A candle opened at the window's end has not closed by then, so candles end one bar earlier.
+            closes = channel == "candles"
+            holes = () if channel == "liquidations" else _holes(times, window, closes)
             found.append(Coverage(channel, str(venue), int(times[0]), int(times[-1]), group.height, holes))
     return tuple(found)
 
 
-def _holes(times: pl.Series, window: Window) -> tuple[tuple[int, int], ...]:
+def _holes(times: pl.Series, window: Window, bars: bool = False) -> tuple[tuple[int, int], ...]:
     """Spans of more than twice the median spacing without a row, the window's edges counting as rows one
-    spacing outside it (so a series that starts late has a hole from the window's start)."""
+    spacing outside it (so a series that starts late has a hole from the window's start); for ``bars`` the end
+    counts at the window's end itself, since the bar opened then is still open."""
     if times.len() < 3:
         return ()
     spacing = int(times.diff().drop_nulls().median())  # type: ignore[arg-type]
-    edges = [window.start - spacing, *[int(time) for time in times], window.end + spacing]
+    edges = [window.start - spacing, *[int(time) for time in times], window.end + (0 if bars else spacing)]
     holes = []
     for before, after in itertools.pairwise(edges):
         if after - before > 2 * spacing:

@@ -14,6 +14,7 @@ import matplotlib.dates as mdates
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from perpscope.report import format as fmt
@@ -52,17 +53,22 @@ def _times(frame: pl.DataFrame, column: str = "ts_event") -> list[float]:
     return [_day_number(int(ms)) for ms in frame[column]]
 
 
-def _figure(data: ReportData, rows: int = 1, heights: tuple[float, ...] = (1.0,)) -> tuple[Figure, list[Axes]]:
+def new_figure(data: ReportData, rows: int = 1, heights: tuple[float, ...] = (1.0,)) -> tuple[Figure, list[Axes]]:
     figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     axes = figure.subplots(rows, 1, sharex=True, gridspec_kw={"height_ratios": list(heights)}, squeeze=False)
+    watermark(figure, data)
+    return figure, [axis for row in axes for axis in row]
+
+
+def watermark(figure: Figure, data: ReportData) -> None:
+    """SIMULATED across a chart of the simulator's data, so a copied image cannot pass for a venue's."""
     if data.simulated:
         figure.text(
             0.5, 0.5, "SIMULATED", fontsize=60, color="#c00000", alpha=0.12, ha="center", va="center", rotation=20
         )
-    return figure, [axis for row in axes for axis in row]
 
 
-def _time_axis(axis: Axes, data: ReportData) -> None:
+def time_axis(axis: Axes, data: ReportData) -> None:
     axis.xaxis_date(tz=UTC)
     axis.set_xlim(_day_number(data.window.start), _day_number(data.window.end))
     locator = mdates.AutoDateLocator(minticks=5, maxticks=10, tz=UTC)  # type: ignore[no-untyped-call]
@@ -77,16 +83,34 @@ def _time_axis(axis: Axes, data: ReportData) -> None:
     axis.grid(True, color="#e6e6e6", linewidth=0.8)
 
 
-def _save(figure: Figure, sources: tuple[str, ...], path: Path) -> Path:
+def save(figure: Figure, sources: tuple[str, ...], path: Path) -> Path:
     unique = list(dict.fromkeys(sources))
     note = "Source: " + "; ".join(unique) if unique else "Source: none stored"
     note = note if len(note) <= 150 else note[:149] + "…"
-    figure.text(0.005, 0.003, note, fontsize=7.5, color="#555555", ha="left", va="bottom")
+    figure.text(0.005, 0.003, mpl_text(note), fontsize=7.5, color="#555555", ha="left", va="bottom")
+    engine = figure.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        engine.set(rect=(0, 0.03, 1, 0.97))  # the source line gets its own strip below the axis labels
     figure.savefig(path, dpi=DPI, facecolor="white")
     return path
 
 
-def _legend(axis: Axes, columns: int = 1) -> None:
+def mpl_text(text: str) -> str:
+    """Text for matplotlib: two ``$`` in one string would start its math mode ("$101,000: about $5.7M")."""
+    return text.replace("$", r"\$")
+
+
+def side_of(data: ReportData, time: int) -> tuple[int, str]:
+    """Horizontal offset (points) and alignment for a label at ``time``: away from the nearer edge."""
+    where = (time - data.window.start) / max(data.window.end - data.window.start, 1)
+    if where < 0.15:
+        return 8, "left"
+    if where > 0.7:
+        return -8, "right"
+    return 0, "center"
+
+
+def legend(axis: Axes, columns: int = 1) -> None:
     axis.legend(loc="best", fontsize=8.5, frameon=True, framealpha=0.9, ncols=columns)
 
 
@@ -98,7 +122,8 @@ def funding_chart(data: ReportData, folder: Path) -> Path | None:
     rows = data.series.get("funding", pl.DataFrame())
     if rows.is_empty():
         return None
-    figure, (axis,) = _figure(data)
+    figure, (axis,) = new_figure(data)
+    restated = bool((rows["interval_h"] < 8).any())
     for (venue,), group in rows.sort("ts_event").group_by("venue", maintain_order=True):
         group = group.sort("ts_event")
         hourly = float(group["interval_h"][-1]) < 8
@@ -113,13 +138,14 @@ def funding_chart(data: ReportData, folder: Path) -> Path | None:
         )
     axis.axhline(0.01, color="#888888", linestyle="--", linewidth=1, label="0.01% baseline")
     axis.axhline(0.0, color="#222222", linewidth=0.8)
-    axis.set_title(f"{data.window.symbol} funding by venue, % per 8 h (settled; 1 h prints × 8)", loc="left")
+    basis = "settled; shorter intervals restated × 8 h ÷ interval" if restated else "settled"
+    axis.set_title(f"{data.window.symbol} funding by venue, % per 8 h ({basis})", loc="left")
     axis.set_ylabel("% per 8 h")
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:.3f}%"))
     _clip_outliers(axis, (rows["rate_8h"] * 100).to_list())
-    _time_axis(axis, data)
-    _legend(axis, columns=2)
-    return _save(figure, data.sources.get("funding", ()), folder / "funding.png")
+    time_axis(axis, data)
+    legend(axis, columns=2)
+    return save(figure, data.sources.get("funding", ()), folder / "funding.png")
 
 
 def _clip_outliers(axis: Axes, values: list[float]) -> None:
@@ -153,7 +179,7 @@ def open_interest_chart(data: ReportData, folder: Path) -> Path | None:
     rows = data.series.get("open_interest", pl.DataFrame())
     if rows.is_empty():
         return None
-    figure, (axis,) = _figure(data)
+    figure, (axis,) = new_figure(data)
     for (venue,), group in rows.sort("ts_event").group_by("venue", maintain_order=True):
         group = group.sort("ts_event")
         if group.height == 1:
@@ -192,13 +218,14 @@ def open_interest_chart(data: ReportData, folder: Path) -> Path | None:
             label=f"total ({', '.join(fmt.venue_name(v) for v in counted)})",
         )
     _mark_fall(axis, data)
-    axis.set_title(f"{data.window.symbol} open interest by venue, USD billions", loc="left")
-    axis.set_ylabel("USD billions")
-    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"${value:,.1f}B"))
+    axis.set_title(f"{data.window.symbol} open interest by venue, USD", loc="left")
+    axis.set_ylabel("USD")
+    # Plotted in billions; ticks read $4.5B or $250.0M, whichever the size calls for.
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt.usd(value * 1e9) if value else "$0"))
     axis.set_ylim(bottom=0)
-    _time_axis(axis, data)
-    _legend(axis)
-    return _save(figure, data.sources.get("open_interest", ()), folder / "open_interest.png")
+    time_axis(axis, data)
+    legend(axis)
+    return save(figure, data.sources.get("open_interest", ()), folder / "open_interest.png")
 
 
 def _mark_fall(axis: Axes, data: ReportData) -> None:
@@ -208,12 +235,13 @@ def _mark_fall(axis: Axes, data: ReportData) -> None:
         return
     venue = max(falls, key=lambda item: item.peak.value - item.trough.value)
     for point, place in ((venue.peak, "above"), (venue.trough, "below")):
+        shift, align = side_of(data, point.time)
         axis.annotate(
             fmt.usd(point.value),
             (_day_number(point.time), point.value / 1e9),
-            xytext=(0, 10 if place == "above" else -16),
+            xytext=(shift, 8 if place == "above" else -14),
             textcoords="offset points",
-            ha="center",
+            ha=align,
             fontsize=8.5,
             color=colour(venue.venue),
             fontweight="bold",
@@ -230,7 +258,7 @@ def price_chart(data: ReportData, folder: Path) -> Path | None:
     reference = data.price.reference
     if rows.is_empty() or reference is None:
         return None
-    figure, (top, bottom) = _figure(data, rows=2, heights=(3.0, 1.2))
+    figure, (top, bottom) = new_figure(data, rows=2, heights=(3.0, 1.2))
     bars = rows.filter(pl.col("venue") == reference.venue, pl.col("symbol") == reference.symbol).sort("ts_event")
     _candles(top, bars)
     _mark_low(top, data)
@@ -244,10 +272,10 @@ def price_chart(data: ReportData, folder: Path) -> Path | None:
     _liquidation_panel(bottom, data)
     for axis in (top, bottom):
         _shade_waves(axis, data)
-        _time_axis(axis, data)
+        time_axis(axis, data)
     top.set_xlabel("")
     sources = data.sources.get("candles", ()) + data.sources.get("liquidations", ())
-    return _save(figure, sources, folder / "price.png")
+    return save(figure, sources, folder / "price.png")
 
 
 def _candles(axis: Axes, bars: pl.DataFrame) -> None:
@@ -268,22 +296,24 @@ def _mark_low(axis: Axes, data: ReportData) -> None:
     """Name the deepest fall's top and bottom beside them, inside the panel (limits padded to make room)."""
     price = data.price
     if price.peak is None or price.trough is None or price.trough.value >= price.peak.value * 0.98:
-        _legend(axis)
+        legend(axis)
         return
     span = price.peak.value - price.trough.value
     axis.set_ylim(price.trough.value - span * 0.08, price.peak.value + span * 0.08)
-    for point, vertical in ((price.peak, "top"), (price.trough, "bottom")):
+    for point, vertical in ((price.peak, "bottom"), (price.trough, "top")):
+        shift, align = side_of(data, point.time)
         axis.annotate(
             f"{fmt.price(point.value)} at {fmt.when(point.time).removesuffix(' UTC')[5:]} UTC",
             (_day_number(point.time), point.value),
-            xytext=(10, 0),
+            xytext=(shift or 8, 4 if vertical == "bottom" else -4),
             textcoords="offset points",
+            ha=align if shift else "left",
             va=vertical,
             fontsize=8.5,
             fontweight="bold",
             arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.6},
         )
-    _legend(axis)
+    legend(axis)
 
 
 def _liquidation_panel(axis: Axes, data: ReportData) -> None:
@@ -319,7 +349,7 @@ def _liquidation_panel(axis: Axes, data: ReportData) -> None:
         centres, (-sides["long"] / 1e6).to_list(), width=1 / 24 * 0.9, color=DOWN, label=f"longs liquidated{bound}"
     )
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"${abs(value):,.1f}M"))
-    _legend(axis, columns=2)
+    legend(axis, columns=2)
 
 
 def _shade_waves(axis: Axes, data: ReportData) -> None:
@@ -331,8 +361,8 @@ def _shade_waves(axis: Axes, data: ReportData) -> None:
 
 
 def all_charts(data: ReportData, folder: Path) -> dict[str, Path]:
-    """Every chart that has data, by name: ``price``, ``funding``, ``open_interest`` (and the estimated map once
-    the heatmap layer provides one)."""
+    """Every chart of the observed data that has rows, by name: ``price``, ``funding``, ``open_interest`` (the
+    estimated heatmap and map: :func:`perpscope.report.estimated.all_charts`)."""
     folder.mkdir(parents=True, exist_ok=True)
     drawn = {
         "price": price_chart(data, folder),

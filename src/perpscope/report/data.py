@@ -9,9 +9,10 @@ USD, funding rates are fractions (``rate_8h`` per 8 hours). ``sources`` hold the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
+
+from perpscope.service.heatmap import HeatmapResult, MapResult
 
 SIMULATED_PREFIX = "sim"
 
@@ -153,17 +154,18 @@ class VenueLiquidations:
 
 @dataclass(frozen=True)
 class Wave:
-    """A burst of liquidations: ``start`` to ``end``, USD notional by the liquidated side."""
+    """A burst of one side's liquidations (``Perpscope.liquidation_waves``, docs/analytics.md): ``side`` is the
+    liquidated positions' side, ``notional_usd`` their USD notional, ``start``/``end`` the first and last event."""
 
     start: int
     end: int
-    long_usd: float
-    short_usd: float
+    side: str  # long or short
+    notional_usd: float
     events: int
-    low_price: float | None
-    high_price: float | None
-    lower_bound: bool
-    method: str  # how the wave was found, named in the text
+    low_price: float
+    high_price: float
+    venues: tuple[str, ...]
+    lower_bound: bool  # some event came from a throttled feed: the true notional is at least this
 
 
 @dataclass(frozen=True)
@@ -188,12 +190,58 @@ class LiquidationSection:
 
 @dataclass(frozen=True)
 class Signal:
-    """An active signal as the analysis layer words it."""
+    """An active signal as the analysis layer words it (``Perpscope.signals``, docs/analytics.md)."""
 
-    name: str
-    time: int
+    kind: str  # short_squeeze_setup, flip_after_liquidations, ...
+    time: int  # when everything it rests on was known
+    strength: float  # 0-1: 1/3 exactly at the thresholds
     sentence: str
-    source: str
+
+
+@dataclass(frozen=True)
+class FundingTurn:
+    """A moment every venue's settled funding had the same sign after it had not (``Perpscope.funding_flips``,
+    ``cross_venue``): judged when the last of them became known."""
+
+    time: int
+    sign: str  # negative or positive
+    venues: tuple[str, ...]
+    first_since: int | None  # the previous moment all of them had that sign; None: never before in the data
+
+
+@dataclass(frozen=True)
+class RegimeChange:
+    """A venue's settled print entering or leaving the overheated funding regime (``Perpscope.regime_events``)."""
+
+    venue: str
+    time: int
+    rate_8h: float
+    event: str  # enter or leave
+    regime: str  # the regime of this print
+
+
+@dataclass(frozen=True)
+class EstimatedSection:
+    """The estimated liquidation heatmap over the window and the map at its end (docs/heatmap.md); both are
+    model outputs, never observations. ``absent`` says in one line each why one of them is missing."""
+
+    heatmap: HeatmapResult | None
+    map: MapResult | None
+    column: str  # the heatmap's column width, ``1h``
+    absent: tuple[str, ...]
+
+    @property
+    def venues(self) -> tuple[str, ...]:
+        """The venues the model ran on."""
+        if self.heatmap is not None:
+            return self.heatmap.heatmap.venues
+        return self.map.map.venues if self.map is not None else ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The model's notes (margin tables, open-interest sampling, venues skipped), each once."""
+        found = (self.heatmap.notes if self.heatmap else ()) + (self.map.notes if self.map else ())
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -227,9 +275,11 @@ class ReportData:
     open_interest: OpenInterestSection
     price: PriceSection
     liquidations: LiquidationSection
-    signals: tuple[Signal, ...] | None  # None: the analysis layer is not available in this installation
-    liquidation_map: Any | None  # the heatmap layer's output when available (estimated), else None
-    map_sentences: tuple[str, ...]
+    signals: tuple[Signal, ...]
+    signals_absent: str | None  # why signals could not be computed (the service's error), else None
+    funding_turns: tuple[FundingTurn, ...]
+    regime_changes: tuple[RegimeChange, ...]
+    estimated: EstimatedSection
     coverage: tuple[Coverage, ...]
     stored_gaps: tuple[StoredGap, ...]
     sources: dict[str, tuple[str, ...]]  # channel -> distinct sources

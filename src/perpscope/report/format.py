@@ -76,7 +76,9 @@ def day(ms: int) -> str:
 
 
 def clock(ms: int) -> str:
-    return to_datetime(ms).strftime("%H:%M") + " UTC"
+    """``21:00 UTC`` (seconds only when not zero)."""
+    moment = to_datetime(ms)
+    return moment.strftime("%H:%M" if moment.second == 0 else "%H:%M:%S") + " UTC"
 
 
 def and_list(items: Sequence[str]) -> str:
@@ -95,8 +97,22 @@ def count(number: int, unit: str) -> str:
 
 
 def span(ms: int) -> str:
-    """``7 days``, ``24 hours``, ``90 minutes``: a window's length in words."""
+    """``7 days``, ``24 hours``, ``90 minutes``: a window's length in words ("over the 24 hours", never
+    "over the 1 day")."""
+    if ms == 86_400_000:
+        return "24 hours"
     for size, unit in ((86_400_000, "day"), (3_600_000, "hour"), (60_000, "minute")):
         if ms >= size and ms % size == 0:
             return count(ms // size, unit)
     return count(ms // 1000, "second")
+
+
+def duration(ms: int) -> str:
+    """A short span: ``5 s``, ``25 min``, ``2 h``, ``1.5 h``, ``3 days``."""
+    if ms < 60_000:
+        return f"{ms / 1000:.0f} s"
+    if ms < 2 * 3_600_000 and ms % 3_600_000:
+        return f"{ms / 60_000:.0f} min"
+    if ms < 2 * 86_400_000:
+        return f"{ms / 3_600_000:.3g} h"
+    return f"{ms / 86_400_000:.3g} days"

@@ -7,12 +7,16 @@ its figures; totals from throttled feeds say "at least"; model outputs say "esti
 
 from __future__ import annotations
 
+from perpscope.analytics.regimes import DEFAULT_THRESHOLDS as REGIMES
+from perpscope.report import estimated
 from perpscope.report import format as fmt
 from perpscope.report.data import (
     FundingSection,
+    FundingTurn,
     LiquidationSection,
     OpenInterestSection,
     PriceSection,
+    RegimeChange,
     ReportData,
     VenueFunding,
     VenueOpenInterest,
@@ -23,8 +27,14 @@ SIMULATED_BANNER = (
     "SIMULATED DATA: every figure in this report comes from perpscope's market simulator, not from a venue."
 )
 NOTABLE_FALL = 0.02  # a price fall smaller than 2% is not worth a clause of the headline
-SIGNALS_UNAVAILABLE = "Signals are not computed: this installation has no analysis layer (perpscope.service.analysis)."
-NO_SIGNALS = "No signal was active in the window."
+SIGNAL_NAMES = {
+    "short_squeeze_setup": "short-squeeze setup",
+    "long_squeeze_risk": "long-squeeze risk",
+    "flip_after_liquidations": "funding flip after liquidations",
+    "liquidity_sweep": "liquidity sweep",
+    "oi_price_divergence": "OI/price divergence",
+}
+NO_SIGNALS = "No signal was active in the window (the five signals and their thresholds: docs/analytics.md)."
 
 
 def title(data: ReportData) -> str:
@@ -73,6 +83,11 @@ def headline(data: ReportData) -> str:
         parts.append(_funding_close(data.funding))
     if data.liquidations.venues:
         parts.append(_liquidation_total_sentence(data.liquidations))
+    negative = [turn for turn in data.funding_turns if turn.sign == "negative"]
+    if negative:
+        parts.append(turn_sentence(negative[-1]))
+    if data.estimated.map is not None:
+        parts.append(estimated.map_sentence(data.estimated.map))
     return " ".join(parts)
 
 
@@ -121,7 +136,11 @@ def price_text(data: ReportData) -> list[str]:
     if section.widest_day:
         ranges = [
             f"{fmt.price(item.high.value)} to {fmt.price(item.low.value)} on {fmt.venue_name(item.venue)}"
-            + (f" (low in the hour from {fmt.clock(item.low.time)})" if index == 0 else "")
+            + (
+                f" (low in the {section.reference.interval} candle opened {fmt.clock(item.low.time)})"
+                if index == 0
+                else ""
+            )
             for index, item in enumerate(section.widest_day)
         ]
         paragraphs.append(
@@ -165,7 +184,9 @@ def funding_text(data: ReportData) -> list[str]:
     sentence = f"Funding across {fmt.and_list(clauses)} (latest settled rates, % per 8 h)" if clauses else ""
     sentence += _oi_clause(data.open_interest, _length(data))
     paragraphs = [sentence + "." if sentence else ""]
+    paragraphs += [turn_sentence(turn) for turn in data.funding_turns]
     paragraphs.append(_funding_extremes(section))
+    paragraphs.append(regime_text(data.regime_changes))
     stopped = [v for v in section.venues if v not in current]
     if stopped:
         ends = [
@@ -185,21 +206,54 @@ def _oi_clause(section: OpenInterestSection, label: str) -> str:
     return f", while open interest on {venues} {verb} {fmt.percent(abs(change))} over the {label}"
 
 
+def turn_sentence(turn: FundingTurn) -> str:
+    """ "Binance, Bybit and OKX were all negative from T, for the first time since T0." """
+    venues = _venues(list(turn.venues))
+    if turn.sign == "positive":
+        return f"{venues} were all positive again from {fmt.when(turn.time)} (settled funding)."
+    since = (
+        f"for the first time since {fmt.when(turn.first_since)}"
+        if turn.first_since is not None
+        else "for the first time in the stored history"
+    )
+    return f"{venues} were all {turn.sign} from {fmt.when(turn.time)}, {since} (settled funding)."
+
+
+def regime_text(changes: tuple[RegimeChange, ...]) -> str:
+    """Per venue, entering and leaving the overheated regime, with the print that did it."""
+    if not changes:
+        return ""
+    clauses = []
+    for venue in dict.fromkeys(change.venue for change in changes):
+        moves = [
+            f"{'entered' if change.event == 'enter' else 'left'} it at {fmt.when(change.time)} "
+            f"({fmt.rate(change.rate_8h)}{'' if change.event == 'enter' else ', now ' + change.regime})"
+            for change in changes
+            if change.venue == venue
+        ]
+        clauses.append(f"{fmt.venue_name(venue)} {fmt.and_list(moves)}")
+    floor = fmt.rate(REGIMES.overheated_from)
+    return f"Overheated funding (at least {floor} per 8 h, docs/analytics.md): {'; '.join(clauses)}."
+
+
 def _funding_extremes(section: FundingSection) -> str:
     lows = sorted((v for v in section.venues if v.low.value < 0), key=lambda v: v.low.value)
     highs = sorted((v for v in section.venues if v.high.value > 0.0001), key=lambda v: -v.high.value)
-    parts = []
-    if lows:
-        quoted = [f"{fmt.venue_name(v.venue)} {fmt.rate(v.low.value)} ({fmt.when(v.low.time)})" for v in lows]
-        parts.append(f"The most negative prints were {fmt.and_list(quoted)}")
-    if highs:
-        quoted = [f"{fmt.venue_name(v.venue)} {fmt.rate(v.high.value)} ({fmt.when(v.high.time)})" for v in highs]
-        parts.append(f"the highest, above the 0.0100% baseline, {fmt.and_list(quoted)}")
-    return (
-        ("; ".join(parts) + " (per 8 h).")
-        if parts
-        else "Every venue's funding stayed between 0% and the 0.0100% per 8 h baseline."
+    low_text = fmt.and_list(
+        [f"{fmt.venue_name(v.venue)} {fmt.rate(v.low.value)} ({fmt.when(v.low.time)})" for v in lows]
     )
+    high_text = fmt.and_list(
+        [f"{fmt.venue_name(v.venue)} {fmt.rate(v.high.value)} ({fmt.when(v.high.time)})" for v in highs]
+    )
+    if lows and highs:
+        return (
+            f"The most negative prints were {low_text}; the highest, above the 0.0100% baseline, {high_text} (per 8 h)."
+        )
+    if lows:
+        return f"The most negative prints were {low_text} (per 8 h)."
+    if highs:
+        return f"The highest prints, above the 0.0100% baseline, were {high_text} (per 8 h)."
+    return "Every venue's funding stayed between 0% and the 0.0100% per 8 h baseline."
 
 
 # -- open interest ---------------------------------------------------------------------------------------------
@@ -247,10 +301,9 @@ def _steepest_clause(venue: VenueOpenInterest) -> str:
     if venue.steepest is None:
         return ""
     top, bottom = venue.steepest
-    hours = (bottom.time - top.time) / MS_PER_HOUR
     return (
         f"; the steepest part took it from {fmt.usd(top.value)} at {fmt.when(top.time)} to {fmt.usd(bottom.value)} "
-        f"at {fmt.when(bottom.time)} ({fmt.usd(bottom.value - top.value)} in {hours:g} h)"
+        f"at {fmt.when(bottom.time)} ({fmt.usd(bottom.value - top.value)} in {fmt.duration(bottom.time - top.time)})"
     )
 
 
@@ -277,43 +330,40 @@ def liquidation_text(data: ReportData) -> list[str]:
     bounded = [venue.venue for venue in section.venues if venue.lower_bound]
     if bounded:
         paragraphs.append(
-            f"{_venues(bounded)} publish a throttled feed that drops events, so "
+            f"{_venues(bounded)} {'publishes' if len(bounded) == 1 else 'publish'} a throttled feed that drops "
+            "events, so "
             f"{'its' if len(bounded) == 1 else 'their'} figures are lower bounds: the true totals are at least these."
         )
-    paragraphs += waves_text(section)
     paragraphs.append(_sources_note([source for venue in section.venues for source in venue.sources]))
     return paragraphs
 
 
 def waves_text(section: LiquidationSection) -> list[str]:
+    """How many waves, and the largest one; every wave is in the table below."""
     if not section.waves:
-        return []
-    method = section.waves[0].method
-    items = []
-    for wave in section.waves:
-        bound = "at least " if wave.lower_bound else ""
-        prices = (
-            f", prices {fmt.price(wave.low_price)} to {fmt.price(wave.high_price)}"
-            if wave.low_price is not None and wave.high_price is not None
-            else ""
-        )
-        items.append(
-            f"{fmt.when(wave.start)} to {fmt.clock(wave.end)}: {bound}{fmt.usd(wave.long_usd)} longs and "
-            f"{bound}{fmt.usd(wave.short_usd)} shorts in {fmt.count(wave.events, 'event')}{prices}"
-        )
-    return [f"Waves ({method}): " + "; ".join(items) + "."]
+        return ["No liquidation wave (a burst of one side's liquidations: docs/analytics.md) in the window."]
+    largest = max(section.waves, key=lambda wave: wave.notional_usd)
+    bound = "at least " if largest.lower_bound else ""
+    count = fmt.count(len(section.waves), "liquidation wave")
+    return [
+        f"The window had {count} (bursts of one side's liquidations, docs/analytics.md); the largest liquidated {bound}"
+        f"{fmt.usd(largest.notional_usd)} of {largest.side}s in {fmt.count(largest.events, 'event')} from "
+        f"{fmt.when(largest.start)} to {fmt.clock(largest.end)} ({fmt.duration(largest.end - largest.start)}), "
+        f"prices {fmt.price(largest.high_price)} to {fmt.price(largest.low_price)} on {_venues(list(largest.venues))}."
+    ]
 
 
-# -- signals and the estimated map -----------------------------------------------------------------------------
+# -- signals ---------------------------------------------------------------------------------------------------
 
 
 def signals_text(data: ReportData) -> list[str]:
-    if data.signals is None:
-        return [SIGNALS_UNAVAILABLE]
+    if data.signals_absent is not None:
+        return [f"Signals could not be computed: {data.signals_absent}."]
     if not data.signals:
         return [NO_SIGNALS]
-    return [f"{fmt.when(signal.time)}: {signal.sentence} ({signal.source})" for signal in data.signals]
+    return [f"{fmt.when(signal.time)}, {signal_name(signal.kind)}: {signal.sentence}" for signal in data.signals]
 
 
-def map_text(data: ReportData) -> list[str]:
-    return [sentence if "estimat" in sentence.lower() else f"Estimated: {sentence}" for sentence in data.map_sentences]
+def signal_name(kind: str) -> str:
+    """``short_squeeze_setup`` -> ``short-squeeze setup``."""
+    return SIGNAL_NAMES.get(kind, kind.replace("_", " "))

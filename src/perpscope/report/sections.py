@@ -12,11 +12,11 @@ from pathlib import Path
 
 import polars as pl
 
+from perpscope.report import estimated, narrative
 from perpscope.report import format as fmt
-from perpscope.report import narrative
 from perpscope.report.data import ReportData
 
-COUNT_HEADERS = ("candles", "prints", "negative prints", "long events", "short events")
+COUNT_HEADERS = ("candles", "prints", "negative prints", "long events", "short events", "events")
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,10 @@ def document(data: ReportData, charts: dict[str, Path], generated: str) -> list[
     blocks += [Heading("Open interest"), *_image(charts, "open_interest", "open interest by venue, USD")]
     blocks += [*_paragraphs(narrative.open_interest_text(data)), *_oi_table(data)]
     blocks += [Heading("Liquidations"), *_paragraphs(narrative.liquidation_text(data)), *_liquidation_table(data)]
+    if data.liquidations.venues:
+        blocks += [*_paragraphs(narrative.waves_text(data.liquidations)), *_waves_table(data)]
     blocks += [Heading("Signals"), *_paragraphs(narrative.signals_text(data))]
-    if data.map_sentences or "liquidation_map" in charts:
-        blocks += [
-            Heading("Liquidation map (estimated)"),
-            *_image(charts, "liquidation_map", "estimated liquidation map"),
-        ]
-        blocks += _paragraphs(narrative.map_text(data))
+    blocks += _estimated(data, charts)
     blocks += [Heading("Data sources and gaps"), Bullets(tuple(source_lines(data))), Bullets(tuple(gap_lines(data)))]
     blocks.append(
         Paragraph(
@@ -93,6 +90,21 @@ def document(data: ReportData, charts: dict[str, Path], generated: str) -> list[
             note=True,
         )
     )
+    return blocks
+
+
+def _estimated(data: ReportData, charts: dict[str, Path]) -> list[Block]:
+    """The estimated heatmap and map: pictures, sentences, the at-risk table and the model's notes."""
+    section = data.estimated
+    blocks: list[Block] = [Heading("Liquidation heatmap and map (estimated)")]
+    blocks += _image(charts, "heatmap", "estimated liquidation heatmap: candles over modelled levels, USD per bin")
+    blocks += _paragraphs(estimated.section_text(section, data))
+    blocks += _image(charts, "liquidation_map", "estimated liquidation map: USD at risk by price")
+    if section.map is not None:
+        headers = ("move from the price", "to", "positions at risk", "estimated at risk")
+        blocks.append(Table(headers, estimated.at_risk_rows(section.map)))
+    if section.notes:
+        blocks += [Paragraph("Model notes (docs/heatmap.md):", note=True), Bullets(section.notes)]
     return blocks
 
 
@@ -191,6 +203,27 @@ def _liquidation_table(data: ReportData) -> list[Block]:
     return [Table(headers, tuple(rows))]
 
 
+def _waves_table(data: ReportData) -> list[Block]:
+    waves = data.liquidations.waves
+    if not waves:
+        return []
+    headers = ("start", "end", "side liquidated", "notional", "events", "high", "low", "venues")
+    rows = tuple(
+        (
+            fmt.when(wave.start),
+            fmt.clock(wave.end) if fmt.day(wave.end) == fmt.day(wave.start) else fmt.when(wave.end),
+            f"{wave.side}s",
+            ("at least " if wave.lower_bound else "") + fmt.usd(wave.notional_usd),
+            str(wave.events),
+            fmt.price(wave.high_price),
+            fmt.price(wave.low_price),
+            ", ".join(fmt.venue_name(venue) for venue in wave.venues),
+        )
+        for wave in waves
+    )
+    return [Table(headers, rows)]
+
+
 # -- footer ----------------------------------------------------------------------------------------------------
 
 
@@ -205,6 +238,12 @@ def source_lines(data: ReportData) -> list[str]:
         for (source,), group in pairs.group_by("source", maintain_order=True):
             venues = fmt.and_list([fmt.venue_name(str(v)) for v in group["venue"]])
             lines.append(f"{_CHANNEL_NAMES[channel]}: {source} ({venues}).")
+    if data.estimated.venues:
+        venues = fmt.and_list([fmt.venue_name(venue) for venue in data.estimated.venues])
+        lines.append(
+            f"Estimated heatmap and map: perpscope's liquidation model (docs/heatmap.md) on the {venues} candles "
+            "and open interest above, with the margin tables named in the model notes."
+        )
     return lines
 
 
