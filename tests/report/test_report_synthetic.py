@@ -134,6 +134,19 @@ def test_liquidations_are_lower_bounds_with_a_wave(report: ReportFiles) -> None:
     assert "| OKX | BTC-USDT-PERP | $1.5M | $50.0K | 6 | 1 | throttled: lower bound |" in text
 
 
+def test_short_squeeze_setup_signal(report: ReportFiles) -> None:
+    # At 16:00 Bybit settled −0.005% and OKX's next rate, −0.002%, is already known (OKX fixes it one interval
+    # early, docs/analytics.md): mean −0.0035% per 8 h. OI rose from $1.66B (hour 16) to $1.90B (hour 40), +14.5%.
+    text = report.markdown.read_text(encoding="utf-8")
+    signals = report.data.signals
+    assert [(signal.kind, signal.time) for signal in signals] == [("short_squeeze_setup", END - 8 * MS_PER_HOUR)]
+    assert f"2026-01-07 16:00 UTC, short-squeeze setup: {signals[0].sentence}" in text
+    assert signals[0].sentence.startswith(
+        "Funding negative on all 2 venues (bybit and okx; mean -0.0035% per 8 h, settled) while open interest rose "
+        "+14.5%"
+    )
+
+
 def test_recorded_gap_in_footer(report: ReportFiles) -> None:
     text = report.markdown.read_text(encoding="utf-8")
     assert (

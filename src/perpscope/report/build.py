@@ -54,26 +54,9 @@ def gather(
     step = on_step or (lambda _name: None)
     end = series.newest_time(api, symbol) if end is None else end
     window = Window(symbol.upper(), end - Perpscope._span(length), end, _label(length))
-    step("funding")
-    funding_rows = series.funding(api, window)
-    step("open interest")
-    oi_rows = series.open_interest(api, window)
-    step("prices")
-    candle_rows = series.candles(api, window)
-    step("liquidations")
-    liquidation_rows = series.liquidations(api, window)
-    if all(frame.is_empty() for frame in (funding_rows, oi_rows, candle_rows, liquidation_rows)):
-        raise QueryError(
-            f"no funding, open interest, candles or liquidations for {window.symbol} between "
-            f"{format_ms(window.start)} and {format_ms(window.end)}; symbols present: "
-            f"{', '.join(api.bases('funding') + api.bases('candles')) or 'none'}"
-        )
-    frames = {
-        "funding": funding_rows,
-        "open_interest": oi_rows,
-        "candles": candle_rows,
-        "liquidations": liquidation_rows,
-    }
+    frames = _read(api, window, step)
+    funding_rows, oi_rows = frames["funding"], frames["open_interest"]
+    candle_rows, liquidation_rows = frames["candles"], frames["liquidations"]
     step("analysis")
     price = price_section(candle_rows)
     signals, signals_absent = analysis.signals(api, window)
@@ -99,6 +82,30 @@ def gather(
         simulated=any(is_simulated(_sources(frame)) for frame in frames.values()),
         series=frames,
     )
+
+
+def _read(api: Perpscope, window: Window, step: Step) -> dict[str, pl.DataFrame]:
+    """The window's rows per channel; an error naming the symbols present when there are none at all."""
+    step("funding")
+    funding_rows = series.funding(api, window)
+    step("open interest")
+    oi_rows = series.open_interest(api, window)
+    step("prices")
+    candle_rows = series.candles(api, window)
+    step("liquidations")
+    liquidation_rows = series.liquidations(api, window)
+    if all(frame.is_empty() for frame in (funding_rows, oi_rows, candle_rows, liquidation_rows)):
+        raise QueryError(
+            f"no funding, open interest, candles or liquidations for {window.symbol} between "
+            f"{format_ms(window.start)} and {format_ms(window.end)}; symbols present: "
+            f"{', '.join(api.bases('funding') + api.bases('candles')) or 'none'}"
+        )
+    return {
+        "funding": funding_rows,
+        "open_interest": oi_rows,
+        "candles": candle_rows,
+        "liquidations": liquidation_rows,
+    }
 
 
 def _polars_api(source: Perpscope | Store) -> Perpscope:

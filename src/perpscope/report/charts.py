@@ -198,25 +198,7 @@ def open_interest_chart(data: ReportData, folder: Path) -> Path | None:
             linewidth=1.8,
             label=fmt.venue_name(str(venue)),
         )
-    counted = data.open_interest.total_venues
-    if len(counted) > 1:
-        hourly = rows.filter(pl.col("venue").is_in(counted)).with_columns(
-            hour=pl.col("ts_event") // MS_PER_HOUR * MS_PER_HOUR
-        )
-        latest = hourly.sort("ts_event").group_by("venue", "hour").last()
-        total = (
-            latest.group_by("hour")
-            .agg(pl.col("oi_usd").sum(), pl.len().alias("n"))
-            .filter(pl.col("n") == len(counted))
-            .sort("hour")
-        )
-        axis.plot(
-            _times(total, "hour"),
-            (total["oi_usd"] / 1e9).to_list(),
-            color="#111111",
-            linewidth=2.2,
-            label=f"total ({', '.join(fmt.venue_name(v) for v in counted)})",
-        )
+    _total_line(axis, data, rows)
     _mark_fall(axis, data)
     axis.set_title(f"{data.window.symbol} open interest by venue, USD", loc="left")
     axis.set_ylabel("USD")
@@ -226,6 +208,30 @@ def open_interest_chart(data: ReportData, folder: Path) -> Path | None:
     time_axis(axis, data)
     legend(axis)
     return save(figure, data.sources.get("open_interest", ()), folder / "open_interest.png")
+
+
+def _total_line(axis: Axes, data: ReportData, rows: pl.DataFrame) -> None:
+    """The hourly total over the venues that cover the whole window (each venue's last print in the hour)."""
+    counted = data.open_interest.total_venues
+    if len(counted) < 2:
+        return
+    hourly = rows.filter(pl.col("venue").is_in(counted)).with_columns(
+        hour=pl.col("ts_event") // MS_PER_HOUR * MS_PER_HOUR
+    )
+    latest = hourly.sort("ts_event").group_by("venue", "hour").last()
+    total = (
+        latest.group_by("hour")
+        .agg(pl.col("oi_usd").sum(), pl.len().alias("n"))
+        .filter(pl.col("n") == len(counted))
+        .sort("hour")
+    )
+    axis.plot(
+        _times(total, "hour"),
+        (total["oi_usd"] / 1e9).to_list(),
+        color="#111111",
+        linewidth=2.2,
+        label=f"total ({', '.join(fmt.venue_name(v) for v in counted)})",
+    )
 
 
 def _mark_fall(axis: Axes, data: ReportData) -> None:
