@@ -204,7 +204,7 @@ def open_interest_chart(data: ReportData, folder: Path) -> Path | None:
     axis.set_ylabel("USD")
     # Plotted in billions; ticks read $4.5B or $250.0M, whichever the size calls for.
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt.usd(value * 1e9) if value else "$0"))
-    axis.set_ylim(bottom=0)
+    axis.set_ylim(0, axis.get_ylim()[1] * 1.06)  # room above the highest line for its label
     time_axis(axis, data)
     legend(axis)
     return save(figure, data.sources.get("open_interest", ()), folder / "open_interest.png")
