@@ -11,15 +11,41 @@ bounds are inclusive (``ts_event <= at``), ``since``/``until`` are half-open (``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
+from perpscope.errors import QueryError
 from perpscope.models import FundingKind
 from perpscope.store import Store, schema
+from perpscope.times import MS_PER_DAY
 
-_LATEST = "ROW_NUMBER() OVER (PARTITION BY venue, symbol ORDER BY ts_event DESC) AS recency"
+_SYMBOL = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+-PERP)?")
+
+# "Latest" rows are looked for this far back from the time asked about: zone maps on ts_event then skip all older
+# row groups, where scanning a year of one-minute candles for a maximum took tens of milliseconds per request.
+OPEN_INTEREST_LOOKBACK_MS = 30 * MS_PER_DAY  # a venue silent longer than this has no "latest" open interest
+PRICE_LOOKBACK_MS = 7 * MS_PER_DAY  # an older price is not used to value open interest in USD
+
+
+def symbol_condition(symbol: str) -> tuple[str, list[Any]]:
+    """The SQL condition for a base (``BTC``: every venue's ``BTC-*-PERP``) or one canonical symbol."""
+    wanted = symbol.strip().upper()
+    if not _SYMBOL.fullmatch(wanted):
+        raise QueryError(
+            f"not a symbol: {symbol!r} (use a base such as BTC, or a canonical symbol such as BTC-USDT-PERP)"
+        )
+    if "-" in wanted:
+        return "symbol = ?", [wanted]
+    return "symbol LIKE ?", [f"{wanted}-%"]  # a prefix: cheaper than split_part, and safe (only [A-Z0-9] here)
+
+
+def selection(symbol: str | None, venues: Sequence[str] | None = None) -> tuple[str, list[Any]]:
+    """``symbol`` (see :func:`symbol_condition`) and ``venues`` as one SQL condition; ``TRUE`` selects everything."""
+    where = _Where().symbol(symbol).venues(venues)
+    return " AND ".join(where.conditions) or "TRUE", where.params
 
 
 class _Where:
@@ -38,10 +64,8 @@ class _Where:
     def symbol(self, symbol: str | None) -> _Where:
         if symbol is None:
             return self
-        wanted = symbol.strip().upper()
-        if "-" in wanted:
-            return self.add("symbol = ?", wanted)
-        return self.add("split_part(symbol, '-', 1) = ?", wanted)
+        condition, params = symbol_condition(symbol)
+        return self.add(condition, *params)
 
     def venues(self, venues: Sequence[str] | None) -> _Where:
         if not venues:
@@ -59,6 +83,11 @@ class _Where:
             self.add(f"{column} < ?", until)
         return self
 
+    def copy(self) -> _Where:
+        twin = _Where()
+        twin.conditions, twin.params = list(self.conditions), list(self.params)
+        return twin
+
     @property
     def sql(self) -> str:
         return "WHERE " + " AND ".join(self.conditions) if self.conditions else ""
@@ -68,14 +97,37 @@ def _columns(table: str) -> str:
     return ", ".join(schema.table(table).column_names)
 
 
-def _latest_rows(store: Store, table: str, where: _Where) -> pl.DataFrame:
-    """The newest row (by ``ts_event``) per venue and symbol among the rows ``where`` selects."""
+def _latest_rows(
+    store: Store, table: str, where: _Where, tiebreak: str = "", lookback: tuple[int | None, int] | None = None
+) -> pl.DataFrame:
+    """The newest row (by ``ts_event``) per venue and symbol among the rows ``where`` selects; among rows of one
+    ``ts_event``, the first by ``tiebreak`` (a column list).
+
+    The newest time per venue and symbol comes from a ``GROUP BY`` and the rows are joined back: ranking every row
+    of a year of 10-second polls to keep one per venue took seconds; the aggregate and a hash join take milliseconds.
+    ``lookback`` = (at, span): only rows newer than ``at - span`` count (``at`` None: the newest row selected)."""
+    if lookback is not None:
+        where = _recent(store, table, where, *lookback)
     columns = _columns(table)
+    order = f"ts_event DESC, {tiebreak}" if tiebreak else "ts_event DESC"
     sql = (
-        f"SELECT {columns} FROM (SELECT {columns}, {_LATEST} FROM {table} {where.sql}) AS ranked "
+        f"SELECT {columns} FROM (SELECT candidates.*, ROW_NUMBER() OVER (PARTITION BY venue, symbol ORDER BY {order}) "
+        f"AS recency FROM (SELECT {columns} FROM {table} {where.sql}) AS candidates "
+        f"JOIN (SELECT venue AS newest_venue, symbol AS newest_symbol, max(ts_event) AS newest_time FROM {table} "
+        f"{where.sql} GROUP BY venue, symbol) AS newest ON candidates.venue = newest.newest_venue "
+        "AND candidates.symbol = newest.newest_symbol AND candidates.ts_event = newest.newest_time) AS ranked "
         "WHERE recency = 1 ORDER BY venue, symbol"
     )
-    return store.query(sql, where.params)
+    return store.query(sql, where.params + where.params)
+
+
+def _recent(store: Store, table: str, where: _Where, at: int | None, span: int) -> _Where:
+    if at is None:
+        newest = store.query(f"SELECT max(ts_event) AS newest FROM {table} {where.sql}", where.params)["newest"][0]
+        if newest is None:
+            return where
+        at = int(newest)
+    return where.copy().add("ts_event > ?", at - span)
 
 
 # -- funding -------------------------------------------------------------------------------------------------
@@ -87,7 +139,8 @@ def latest_funding(
     """Per venue and symbol, the newest funding row of ``kind`` known at ``at``: ``ts_event <= at`` (for settled
     prints ``ts_event`` is the settlement time; for predictions, the time the estimate was observed)."""
     where = _Where().add("kind = ?", kind.value).symbol(symbol).at_or_before(at)
-    return _latest_rows(store, "funding", where)
+    # One OKX push predicts two settlements at one ts_event: the next one (the earlier funding_time) comes first.
+    return _latest_rows(store, "funding", where, tiebreak="funding_time")
 
 
 def funding_history(
@@ -110,8 +163,10 @@ def funding_history(
 
 
 def latest_open_interest(store: Store, symbol: str | None, at: int | None) -> pl.DataFrame:
-    """Per venue and symbol, the newest open-interest row at or before ``at``."""
-    return _latest_rows(store, "open_interest", _Where().symbol(symbol).at_or_before(at))
+    """Per venue and symbol, the newest open-interest row at or before ``at`` and within
+    :data:`OPEN_INTEREST_LOOKBACK_MS` of it (``at`` None: of the newest row)."""
+    where = _Where().symbol(symbol).at_or_before(at)
+    return _latest_rows(store, "open_interest", where, lookback=(at, OPEN_INTEREST_LOOKBACK_MS))
 
 
 def open_interest_history(
@@ -128,21 +183,25 @@ def open_interest_history(
 
 def latest_prices(store: Store, symbol: str | None, at: int | None) -> pl.DataFrame:
     """Per venue and symbol, the newest price known at ``at``: a mark price, or else the close of the latest
-    candle that opened at or before ``at`` (any interval). Columns: venue, symbol, price, price_time,
-    price_kind (``mark`` or ``candle close``). A mark wins a tie because it is what the venue itself uses."""
-    marks = _Where().add("kind = 'mark'").symbol(symbol).at_or_before(at)
-    bars = _Where().symbol(symbol).at_or_before(at)
-    sql = (
-        "SELECT venue, symbol, price, price_time, price_kind FROM ("
-        "SELECT venue, symbol, price, price_time, price_kind, ROW_NUMBER() OVER "
-        "(PARTITION BY venue, symbol ORDER BY price_time DESC, preference) AS recency FROM ("
-        f"SELECT venue, symbol, price, ts_event AS price_time, 'mark' AS price_kind, 0 AS preference "
-        f"FROM prices {marks.sql} UNION ALL "
-        f"SELECT venue, symbol, close AS price, ts_event AS price_time, 'candle close' AS price_kind, "
-        f"1 AS preference FROM candles {bars.sql}) AS candidates) AS ranked "
-        "WHERE recency = 1 ORDER BY venue, symbol"
+    candle that opened at or before ``at`` (any interval), within :data:`PRICE_LOOKBACK_MS` of it. Columns: venue,
+    symbol, price, price_time, price_kind (``mark`` or ``candle close``). A mark wins a tie because it is what the
+    venue itself uses."""
+    recent = (at, PRICE_LOOKBACK_MS)
+    mark_rows = _Where().add("kind = 'mark'").symbol(symbol).at_or_before(at)
+    marks = _latest_rows(store, "prices", mark_rows, lookback=recent)
+    bars = _latest_rows(store, "candles", _Where().symbol(symbol).at_or_before(at), "interval, kind", recent)
+    candidates = pl.concat(
+        [
+            marks.select("venue", "symbol", "price", price_time="ts_event", price_kind=pl.lit("mark"), preference=0),
+            bars.select(
+                "venue", "symbol", price="close", price_time="ts_event", price_kind=pl.lit("candle close"), preference=1
+            ),
+        ]
     )
-    return store.query(sql, marks.params + bars.params)
+    newest = candidates.sort("price_time", "preference", descending=[True, False]).unique(
+        ["venue", "symbol"], keep="first", maintain_order=True
+    )
+    return newest.sort("venue", "symbol").drop("preference")
 
 
 # -- liquidations ----------------------------------------------------------------------------------------------

@@ -7,10 +7,9 @@ placeholders, the common subset of DuckDB and PostgreSQL).
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
+from perpscope import queries
 from perpscope.api import Perpscope
 from perpscope.errors import QueryError
 from perpscope.report.data import Window
@@ -19,13 +18,6 @@ from perpscope.times import MS_PER_DAY, parse_duration
 _TABLES = ("funding", "open_interest", "candles", "liquidations")
 # Candles are read at the interval nearest to this many bars per window: hourly bars for a week.
 _BARS_WANTED = 168
-
-
-def _symbol_condition(symbol: str) -> tuple[str, list[Any]]:
-    wanted = symbol.strip().upper()
-    if "-" in wanted:
-        return "symbol = ?", [wanted]
-    return "split_part(symbol, '-', 1) = ?", [wanted]
 
 
 def newest_time(api: Perpscope, symbol: str) -> int:
@@ -67,7 +59,7 @@ def liquidations(api: Perpscope, window: Window) -> pl.DataFrame:
 def candles(api: Perpscope, window: Window) -> pl.DataFrame:
     """Last-price candles opened in the window, one interval per venue and symbol: the one nearest to
     :data:`_BARS_WANTED` bars over the window (hourly for a week, daily for half a year)."""
-    condition, params = _symbol_condition(window.symbol)
+    condition, params = queries.symbol_condition(window.symbol)
     sql = (
         "SELECT venue, symbol, interval, ts_event, open, high, low, close, volume, source FROM candles "
         f"WHERE kind = 'last' AND {condition} AND ts_event >= ? AND ts_event <= ? ORDER BY venue, symbol, ts_event"
@@ -93,7 +85,7 @@ def _interval_ms(interval: str) -> float:
 
 def stored_gaps(api: Perpscope, window: Window) -> pl.DataFrame:
     """Gaps the collector recorded that overlap the window, for the symbol or for a whole connection (``*``)."""
-    condition, params = _symbol_condition(window.symbol)
+    condition, params = queries.symbol_condition(window.symbol)
     sql = (
         "SELECT venue, symbol, channel, ts_event, ts_end, reason FROM gaps "
         f"WHERE (symbol = '*' OR {condition}) AND backfilled = false AND ts_end >= ? AND ts_event <= ? "

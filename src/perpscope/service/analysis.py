@@ -27,16 +27,9 @@ from perpscope.times import MS_PER_HOUR, format_ms
 _CANDLE_INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000}
 
 
-def _symbol_clause(symbol: str) -> tuple[str, str]:
-    """A base (``BTC``: every ``BTC-*-PERP``) or one canonical symbol, as in :mod:`perpscope.queries`."""
-    wanted = symbol.strip().upper()
-    return ("symbol = ?", wanted) if "-" in wanted else ("split_part(symbol, '-', 1) = ?", wanted)
-
-
 def _rows(store: Store, table: str, symbol: str, since: int | None, until: int | None, extra: str = "") -> pl.DataFrame:
-    condition, value = _symbol_clause(symbol)
+    condition, params = queries.symbol_condition(symbol)
     conditions: list[str] = [condition]
-    params: list[Any] = [value]
     if since is not None:
         conditions.append("ts_event >= ?")
         params.append(since)

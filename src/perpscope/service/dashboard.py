@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from perpscope import queries
 from perpscope.store import Store, schema
 
 # The tables whose newest ``ts_event`` is "the data's present" for a symbol: live data is near the wall clock,
@@ -21,16 +22,8 @@ PUSHED_TABLES = ("liquidations", "funding")
 
 
 def _where(symbol: str | None, venues: Sequence[str] | None = None) -> tuple[list[str], list[Any]]:
-    conditions: list[str] = []
-    params: list[Any] = []
-    if symbol is not None:
-        wanted = symbol.strip().upper()
-        conditions.append("symbol = ?" if "-" in wanted else "split_part(symbol, '-', 1) = ?")
-        params.append(wanted)
-    if venues:
-        conditions.append(f"venue IN ({', '.join('?' for _ in venues)})")
-        params.extend(venue.lower() for venue in venues)
-    return conditions, params
+    condition, params = queries.selection(symbol, venues)
+    return [condition], params
 
 
 def _clause(conditions: list[str]) -> str:

@@ -16,6 +16,7 @@ import msgspec
 import numpy as np
 import polars as pl
 
+from perpscope import queries
 from perpscope.analytics.heatmap.aggregate import aggregate_heatmaps, aggregate_maps
 from perpscope.analytics.heatmap.bars import Bars, build_bars
 from perpscope.analytics.heatmap.config import HeatmapConfig
@@ -63,7 +64,7 @@ class MapResult:
 
 def series_available(store: Store, symbol: str, venues: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
     """(venue, symbol, interval) with last-trade candles and open interest, the finest interval per symbol."""
-    where, params = _symbol_where(symbol, venues)
+    where, params = queries.selection(symbol, venues)
     sql = (
         "SELECT DISTINCT c.venue, c.symbol, c.interval FROM candles AS c WHERE c.kind = 'last' AND "
         f"{where.replace('venue', 'c.venue').replace('symbol', 'c.symbol')} AND EXISTS (SELECT 1 FROM open_interest "
@@ -202,7 +203,7 @@ def crop(heatmap: Heatmap, since: int, column_ms: int) -> Heatmap:
 
 
 def latest_bar_time(store: Store, symbol: str, venues: Sequence[str] | None = None) -> int:
-    where, params = _symbol_where(symbol, venues)
+    where, params = queries.selection(symbol, venues)
     frame = store.query(f"SELECT max(ts_event) AS latest FROM candles WHERE kind = 'last' AND {where}", params)
     latest = frame["latest"][0]
     if latest is None:
@@ -232,21 +233,6 @@ def _runs(
     if not runs:
         raise QueryError(f"no venue could be modelled for {symbol}: " + "; ".join(notes))
     return runs, notes
-
-
-def _symbol_where(symbol: str, venues: Sequence[str] | None) -> tuple[str, list[Any]]:
-    wanted = symbol.strip().upper()
-    conditions, params = [], []
-    if "-" in wanted:
-        conditions.append("symbol = ?")
-        params.append(wanted)
-    else:
-        conditions.append("split_part(symbol, '-', 1) = ?")
-        params.append(wanted)
-    if venues:
-        conditions.append(f"venue IN ({', '.join('?' for _ in venues)})")
-        params.extend(venue.lower() for venue in venues)
-    return " AND ".join(conditions), params
 
 
 def _candles(store: Store, venue: str, symbol: str, interval: str, since: int, until: int, kind: str) -> pl.DataFrame:
