@@ -43,6 +43,7 @@ def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedPr
     with DuckDBStore(out / "perpscope.duckdb", read_only=True) as store:
         venues = store.query("SELECT DISTINCT venue FROM liquidations ORDER BY venue")["venue"].to_list()
         assert venues == ["binance", "bybit", "okx"]
+        candles = store.query("SELECT count(*) AS n, count(DISTINCT ts_event) AS bars FROM candles")
         sources = set(store.query("SELECT DISTINCT source FROM liquidations")["source"].to_list())
         assert sources == {"sim binance ws forceOrder", "sim bybit ws allLiquidation", "sim okx ws liquidation-orders"}
         # The market starts 5 minutes before the first open-interest print (the server's warm-up).
@@ -52,6 +53,8 @@ def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedPr
             "sum(notional_usd) FILTER (WHERE side = 'short') AS shorts FROM liquidations GROUP BY 1 ORDER BY 2 DESC",
             [start, HOUR_MS],
         )
+    # The server waits for the collector: every 1-minute bar after the 5-minute warm-up is collected, once.
+    assert candles["n"][0] == candles["bars"][0] >= 24 * 60 - 5 - 1
     # The scenario's sell-off starts at hour 20: the cascade is the hour with the most long liquidations...
     assert hourly["hour"][0] in (20, 21)
     # ...and long liquidations dwarf short ones over the day.

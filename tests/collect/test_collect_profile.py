@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from collect_helpers import closed_port
 
 from perpscope.cli.collecting import CollectPlan, plan_collection
@@ -117,15 +118,36 @@ def test_collect_venues_sim_against_sim_serve(tmp_path: Path) -> None:
         assert server.stdout is not None
         assert server.stdout.readline().startswith("SIMULATED DATA")
         urls = [f"{venue}=http://127.0.0.1:{port + number}" for number, venue in enumerate(("binance", "bybit", "okx"))]
-        collect = [sys.executable, "-m", "perpscope.cli", "--db", str(database), "collect", "--venues", "sim"]
+        collect = [
+            sys.executable,
+            "-X",
+            "faulthandler",
+            "-m",
+            "perpscope.cli",
+            "--db",
+            str(database),
+            "collect",
+            "--venues",
+            "sim",
+        ]
         collect += [argument for url in urls for argument in ("--venue-url", url)]
         collector = subprocess.Popen([*collect, "--status-every", "0"], stderr=subprocess.PIPE, text=True)
         time.sleep(8)
         collector.send_signal(signal.SIGINT)
-        _, stderr = collector.communicate(timeout=30)
+        try:
+            _, stderr = collector.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            collector.send_signal(signal.SIGABRT)
+            _, stderr = collector.communicate()
+            pytest.fail(f"collect did not stop within 30 s of SIGINT; its stderr:\n{stderr}")
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=15)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            pytest.fail("sim serve did not stop within 15 s of SIGTERM")
     assert collector.returncode == 0, stderr
     assert stderr.startswith("SIMULATED DATA: collecting the market of 'perpscope sim serve'")
     with DuckDBStore(database, read_only=True) as store:

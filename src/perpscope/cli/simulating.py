@@ -29,6 +29,7 @@ from perpscope.times import format_ms
 WARM_UP_S = 300.0  # the first open-interest print: venues have current values before clients ask
 SERVING = "serving"  # the line prefix a supervising process (the demo) reads the URLs from
 CAUGHT_UP = "caught up"
+WAITED = "clients connected"
 
 BANNER = "[bold yellow]SIMULATED DATA[/] — a market made by perpscope's simulator (seeded), not real market data."
 
@@ -103,19 +104,26 @@ def _progress(market: Market) -> None:
     type=click.IntRange(min=0),
     default=DEFAULT_PORT,
     show_default=True,
-    help="Binance's port; bybit and "
-    "okx take the next two (the 'sim' collect profile's). 0: any free ports (pass the printed URLs to collect).",
+    help="Binance's port; bybit and okx take the next two (the 'sim' collect profile's). 0: any free ports (pass "
+    "the printed URLs to collect).",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Start the fast-forward only once a collector is connected (what is streamed before is lost to it).",
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--step", "step_s", type=float, default=1.0, show_default=True, help="Step in seconds (divides 60).")
 @click.option("--positions", type=click.IntRange(min=1), default=None, help="Open positions on average.")
 def serve(
-    name: str, speed: float, days: float | None, port: int, seed: int, step_s: float, positions: int | None
+    name: str, speed: float, days: float | None, port: int, wait: bool, seed: int, step_s: float, positions: int | None
 ) -> None:
     """Serve a simulated market on loopback as Binance, Bybit and OKX until stopped (Ctrl-C or SIGTERM).
 
     The market starts DAYS before the present and is fast-forwarded at SPEED so that it reaches the present; it
-    then goes on in real time. Collect it with: perpscope --db sim.duckdb collect --venues sim
+    then goes on in real time. It waits for a collector first (--no-wait: not); the wait only delays the market,
+    which then stays that much behind the present. Collect it with: perpscope --db sim.duckdb collect --venues sim
     """
     chosen = scenario(name, positions=positions)
     length = days if days is not None else chosen.days
@@ -129,6 +137,9 @@ def serve(
         with SimServer(config, port=port) as server:
             server.warm_up(WARM_UP_S)
             _announce(server, name, length, speed, start)
+            if wait:
+                _say("waiting for a collector to connect ...")
+                _say(f"{WAITED}: {', '.join(server.wait_for_clients(stop)) or 'none'} (the market stays in the past)")
             steps = round((length * 86_400 - WARM_UP_S) / step_s)
             server.serve(speed, steps, stop, hourly=_hourly)
             if not stop.is_set():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -179,6 +180,21 @@ class SimServer:
         values (open interest, marks) before any client asks."""
         for _ in range(round(seconds / self.market.config.step_s)):
             self.publish(self.market.step())
+
+    def wait_for_clients(self, stop: threading.Event, all_within_s: float = 3.0, settle_s: float = 0.5) -> list[str]:
+        """Block until a websocket client connects to any venue, then up to ``all_within_s`` for the others (a
+        collector opens them together) and ``settle_s`` for subscriptions: what is streamed before a client
+        listens is lost to it. Returns the venues with a client."""
+        while not stop.is_set() and not self._connected():
+            stop.wait(0.05)
+        deadline = time.monotonic() + all_within_s
+        while not stop.is_set() and len(self._connected()) < len(self.venues) and time.monotonic() < deadline:
+            stop.wait(0.05)
+        stop.wait(settle_s)
+        return self._connected()
+
+    def _connected(self) -> list[str]:
+        return [name for name, venue in self.venues.items() if venue.venue.connections]
 
     def serve(
         self,
