@@ -139,10 +139,9 @@ async def _collect(collector: Collector, server: SimServer, steps: int) -> None:
         if all(venue.venue.connections for venue in server.venues.values()):
             break
     await asyncio.sleep(0.5)
-    done = threading.Event()
-    thread = threading.Thread(target=lambda: (server.serve(SPEED, steps), done.set()))
+    thread = threading.Thread(target=server.serve, args=(SPEED, steps))
     thread.start()
-    while not done.is_set():
+    while thread.is_alive():
         await asyncio.sleep(0.1)
     await asyncio.sleep(3.0)  # a few rounds of the one-second polls after the last step
     collector.stop()
@@ -179,9 +178,9 @@ def test_every_liquidation_is_stored_once_with_its_values(
 @pytest.mark.parametrize("venue", VENUES)
 def test_settled_funding_arrives_through_rest(collected: tuple[list[Record], int, DuckDBStore], venue: str) -> None:
     records, _, store = collected
-    expected = [r for r in _expected(records, 0, venue, FundingRate, streamed=False) if r.kind is FundingKind.SETTLED]
+    funding = [r for r in _expected(records, 0, venue, FundingRate, streamed=False) if isinstance(r, FundingRate)]
     stored = _rows(store, "SELECT ts_event, rate FROM funding WHERE venue = ? AND kind = 'settled' ORDER BY 1", venue)
-    assert stored == [(r.ts_event, r.rate) for r in expected if isinstance(r, FundingRate)]
+    assert stored == [(r.ts_event, r.rate) for r in funding if r.kind is FundingKind.SETTLED]
 
 
 def test_binance_marks_indexes_and_predicted_funding(collected: tuple[list[Record], int, DuckDBStore]) -> None:
