@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ BASES: tuple[str, ...] = ("BTC", "ETH", "SOL", "XRP", "DOGE", "BNB", "ADA", "AVA
 BASES += ("LTC", "TRX", "NEAR", "APT", "ARB", "OP", "SUI", "TON", "BCH", "UNI")
 HISTORY_STEPS = 20  # published before the collector connects: current values and some REST history
 GOAL_MB = 300
+STOP_GRACE_S = 60.0
 
 
 def now_ms() -> int:
@@ -83,6 +85,8 @@ async def collect(config: dict[str, Any]) -> dict[str, Any]:
     await running
     elapsed = time.monotonic() - started
     peak_kb = status_kb("self", "VmHWM")  # before the counting queries below
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = usage.ru_utime + usage.ru_stime
     tables = sorted({spec.name for spec in schema.TABLE_OF_RECORD.values()})
     counts = {table: int(store.query(f"SELECT count(*) AS n FROM {table}").item()) for table in tables}
     return {
@@ -95,6 +99,7 @@ async def collect(config: dict[str, Any]) -> dict[str, Any]:
         "rows": {table: count for table, count in counts.items() if count},
         "errors": collector.errors,
         "peak_kb": peak_kb,
+        "cpu_s": cpu_s,
     }
 
 
@@ -124,9 +129,12 @@ def run_child(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """The child's report and the largest VmRSS sampled from outside (kB)."""
     command = [sys.executable, __file__, "--child", json.dumps(config)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    sampled = 0
+    sampled, deadline = 0, time.monotonic() + config["seconds"] + STOP_GRACE_S
     while process.poll() is None:
         sampled = max(sampled, status_kb(process.pid, "VmRSS"))
+        if time.monotonic() > deadline:  # a collector that does not stop when told is a finding, not a hang
+            process.kill()
+            raise SystemExit(f"the collector did not stop within {STOP_GRACE_S:.0f} s of being told to: killed")
         time.sleep(0.2)
     output = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
@@ -178,6 +186,7 @@ def print_report(report: dict[str, Any], sampled_kb: int, sent: int, venues: int
     print(
         f"  records stored   {report['stored']:>10,} new rows ({report['stored'] / seconds:,.0f}/s)  {report['rows']}"
     )
+    print(f"  collector CPU    {report['cpu_s']:>10.1f} s ({report['cpu_s'] / seconds:.0%} of one core, all threads)")
     print(
         f"  malformed {report['malformed']}, reconnects {report['reconnects']}, "
         f"venue errors {report['errors'] or 'none'}"
