@@ -304,8 +304,11 @@ def _mark_low(axis: Axes, data: ReportData) -> None:
     if price.peak is None or price.trough is None or price.trough.value >= price.peak.value * 0.98:
         legend(axis)
         return
-    span = price.peak.value - price.trough.value
-    axis.set_ylim(price.trough.value - span * 0.08, price.peak.value + span * 0.08)
+    # Padded for the labels, around everything drawn: a rally after the fall must stay in the picture too.
+    bottom = min(price.trough.value, axis.dataLim.y0)
+    top = max(price.peak.value, axis.dataLim.y1)
+    span = top - bottom
+    axis.set_ylim(bottom - span * 0.08, top + span * 0.08)
     for point, vertical in ((price.peak, "bottom"), (price.trough, "top")):
         shift, align = side_of(data, point.time)
         axis.annotate(
