@@ -31,7 +31,7 @@ def test_the_demo_runs_and_says_the_data_are_simulated(
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("SIMULATED DATA — every number below comes from perpscope's market simulator")
-    assert lines[-1].startswith("SIMULATED DATA — every number below")
+    assert lines[-1].startswith("SIMULATED DATA — every number above")
     assert "SIMULATED DATA: collecting the market of 'perpscope sim serve'" in result.stderr
     for step in ("sim serve --scenario long-cascade", "collect --venues sim", "perpscope liquidations", "report"):
         assert step in result.stdout

@@ -34,10 +34,12 @@ from perpscope.cli.simulating import CAUGHT_UP, SERVING, WARM_UP_S
 from perpscope.errors import PerpscopeError
 from perpscope.sim import SCENARIOS
 
-BANNER = (
-    "[bold yellow]SIMULATED DATA[/] — every number below comes from perpscope's market simulator (seeded; venue "
-    "names are the real ones, the market is not), served on loopback and collected by the real collector."
+ORIGIN = (
+    "comes from perpscope's market simulator (seeded; venue names are the real ones, the market is not), served on "
+    "loopback and collected by the real collector."
 )
+BANNER = f"[bold yellow]SIMULATED DATA[/] — every number below {ORIGIN}"
+CLOSING_BANNER = f"[bold yellow]SIMULATED DATA[/] — every number above {ORIGIN}"
 SCENARIO = "long-cascade"  # crowded longs, a sharp fall at hour 20, liquidation cascades
 DRAIN_S = 3.0  # after the market catches up: a few rounds of the one-second history polls, then stop
 START_TIMEOUT_S = 60.0
@@ -205,7 +207,7 @@ def _closing(database: Path, out: Path, elapsed_s: float) -> None:
         f"{out / 'heatmap.png'}\n"
         f"Browse it: [bold].venv/bin/perpscope --db {database} serve --reports {out}[/] (or perpscope demo --serve)\n"
         f"Explore it: [bold].venv/bin/perpscope --db {database} funding --json[/]\n"
-        f"{BANNER}",
+        f"{CLOSING_BANNER}",
         highlight=False,
         soft_wrap=True,
     )
