@@ -81,3 +81,11 @@ def test_symbols() -> None:
     assert models.canonical_symbol("btc", "usdt") == "BTC-USDT-PERP"
     assert models.base_of("BTC-USDT-PERP") == "BTC"
     assert models.base_of("eth") == "ETH"
+
+
+def test_simulated_sources_are_recognised() -> None:
+    assert models.is_simulated_source("sim binance ws kline")  # collected from a served simulator
+    assert models.is_simulated_source("sim")  # written by the simulator itself
+    assert not models.is_simulated_source("binance ws kline")
+    assert not models.is_simulated_source("import simple_funding.csv")
+    assert not models.is_simulated_source("simex ws liquidations")  # a venue whose name starts with "sim"

@@ -180,6 +180,15 @@ class Gap(Record, frozen=True, kw_only=True):
     backfilled: bool = False
 
 
+SIMULATED_SOURCE_PREFIX = "sim"  # the simulator's records, and what the collector stores from a served simulator
+
+
+def is_simulated_source(source: str) -> bool:
+    """True for a ``source`` written by perpscope's simulator: such numbers are never to pass for a venue's."""
+    lowered = source.lower()
+    return lowered == SIMULATED_SOURCE_PREFIX or lowered.startswith(SIMULATED_SOURCE_PREFIX + " ")
+
+
 def rate_8h(rate: float, interval_h: float) -> float:
     """The 8-hour equivalent of a rate paid every ``interval_h`` hours (METHOD.md §1)."""
     return rate * 8.0 / interval_h

@@ -1,6 +1,6 @@
-"""``perpscope heatmap``, ``liqmap`` and ``validate-heatmap``: thin shells over :mod:`perpscope.service.heatmap`
-and :mod:`perpscope.analytics.heatmap.validate` (docs/heatmap.md). Every number printed is labelled estimated, with
-its unit and source.
+"""``perpscope heatmap``, ``liqmap`` and ``validate-heatmap``: thin shells over the service facade
+(:mod:`perpscope.api`) and :mod:`perpscope.analytics.heatmap.validate` (docs/heatmap.md). Every number printed is
+labelled estimated, with its unit and source.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import numpy as np
 
 from perpscope.analytics.heatmap import validate
 from perpscope.analytics.heatmap.chart import heatmap_html, heatmap_json, heatmap_png
-from perpscope.analytics.heatmap.config import ESTIMATED, HeatmapConfig
+from perpscope.analytics.heatmap.config import ESTIMATED
 from perpscope.analytics.heatmap.outputs import Heatmap, format_usd
 from perpscope.analytics.heatmap.simulated import SimulatedScore
 from perpscope.cli.common import App, console, fail, pass_app, print_json
 from perpscope.service import heatmap as service
-from perpscope.times import format_ms, parse_duration, parse_time
+from perpscope.times import format_ms
 
 _SHARED_SAMPLE = Path("..") / "shared" / "data" / "sample"
 _JSON_CELLS_MAX = 500_000  # per side in ``heatmap --json``: longer ranges are sampled at coarser columns
@@ -49,21 +49,20 @@ def heatmap(
     as_json: bool,
 ) -> None:
     """The estimated liquidation heatmap: USD of liquidation levels per price bin over time, longs and shorts."""
-    store = app.api(read_only=True).store
+    api = app.api(read_only=True)
     try:
-        end = parse_time(until) if until else service.latest_bar_time(store, symbol, _venues(venues)) + 1
-        config = HeatmapConfig(column_ms=parse_duration(column))
-        result = service.heatmap(store, symbol, end - parse_duration(span), end, config, _venues(venues))
+        result = api.heatmap(symbol, span, until, _venues(venues), column)
     except ValueError as error:
         fail(str(error))
-    source = f"perpscope store ({', '.join(result.heatmap.venues)} candles and open interest)"
+    origin = "SIMULATED market, perpscope simulator" if result.simulated else "perpscope store"
+    source = f"{origin} ({', '.join(result.heatmap.venues)} candles and open interest)"
     if out is not None:
         if out.suffix.lower() not in (".png", ".html"):
             fail(f"--out {out}: the file must end in .png or .html")
         if out.suffix.lower() == ".png":
-            out.write_bytes(heatmap_png(result.heatmap, source=source))
+            out.write_bytes(heatmap_png(result.heatmap, source=source, simulated=result.simulated))
         else:
-            out.write_text(heatmap_html(result.heatmap, source=source), encoding="utf-8")
+            out.write_text(heatmap_html(result.heatmap, source=source, simulated=result.simulated), encoding="utf-8")
     if as_json:
         payload = heatmap_json(result.heatmap, source=source, cells_max=_JSON_CELLS_MAX)
         payload["notes"] = list(result.notes)
@@ -82,13 +81,12 @@ def heatmap(
 @pass_app
 def liqmap(app: App, symbol: str, at_text: str | None, targets: str | None, venues: str | None, as_json: bool) -> None:
     """USD of estimated liquidations a move to each target would set off: shorts above the price, longs below."""
-    store = app.api(read_only=True).store
+    api = app.api(read_only=True)
     try:
         wanted = [float(value) for value in targets.split(",") if value.strip()] if targets else []
         if any(not math.isfinite(value) or value <= 0 for value in wanted):
             raise ValueError(f"--targets {targets!r}: prices must be positive numbers in USD")
-        at = parse_time(at_text) if at_text else service.latest_bar_time(store, symbol, _venues(venues))
-        result = service.liquidation_map(store, symbol, at, wanted, venues=_venues(venues))
+        result = api.liquidation_map(symbol, at_text, wanted, _venues(venues))
     except ValueError as error:
         fail(str(error))
     if as_json:

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from perpscope.models import is_simulated_source
 from perpscope.service.heatmap import HeatmapResult, MapResult
-
-SIMULATED_PREFIX = "sim"
 
 
 def is_simulated(sources: tuple[str, ...] | list[str]) -> bool:
-    return any(source.lower().startswith(SIMULATED_PREFIX) for source in sources)
+    return any(is_simulated_source(source) for source in sources)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from perpscope.analytics.heatmap.outputs import liquidation_map as map_at
 from perpscope.analytics.heatmap.outputs import sentence as map_sentence
 from perpscope.analytics.liquidation import MarginTable, fallback_table, table_from_brackets
 from perpscope.errors import QueryError
-from perpscope.models import MarginBracket
+from perpscope.models import MarginBracket, is_simulated_source
 from perpscope.store import Store
 
 INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "1h": 3_600_000}
@@ -51,6 +51,11 @@ class HeatmapResult:
     heatmap: Heatmap  # summed over venues
     per_venue: dict[str, Heatmap]
     notes: tuple[str, ...]
+    sources: tuple[str, ...] = ()  # the stored candles' ``source`` values: where the prices came from
+
+    @property
+    def simulated(self) -> bool:
+        return any(is_simulated_source(source) for source in self.sources)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,7 +174,12 @@ def heatmap(
     config = config or HeatmapConfig()
     runs, notes = _runs(store, symbol, since - warmup_ms, until, config, venues)
     per_venue = {run.venue: crop(heatmap_grid(run), since, config.column_ms) for run in runs}
-    return HeatmapResult(aggregate_heatmaps(list(per_venue.values())), per_venue, tuple(notes))
+    where, params = queries.selection(symbol, venues)
+    sources = store.query(
+        f"SELECT DISTINCT source FROM candles WHERE {where} AND ts_event >= ? AND ts_event < ? ORDER BY source",
+        [*params, since, until],
+    )["source"].to_list()
+    return HeatmapResult(aggregate_heatmaps(list(per_venue.values())), per_venue, tuple(notes), tuple(sources))
 
 
 def liquidation_map(

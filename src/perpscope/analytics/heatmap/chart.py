@@ -31,7 +31,8 @@ _UP, _DOWN, _LINE = "#26a69a", "#ef5350", "#e0e0e0"
 _EPOCH_DAYS = float(mdates.date2num(datetime(1970, 1, 1, tzinfo=UTC)))  # type: ignore[no-untyped-call]
 
 
-def heatmap_figure(heatmap: Heatmap, *, source: str = "perpscope store") -> Figure:
+def heatmap_figure(heatmap: Heatmap, *, source: str = "perpscope store", simulated: bool = False) -> Figure:
+    """Candles over the heatmap. ``simulated``: the data came from perpscope's simulator, and the image says so."""
     figure = Figure(figsize=(13, 7), dpi=110, facecolor="#111418")
     axes = figure.add_axes((0.085, 0.17, 0.785, 0.74), facecolor="#111418")
     bar_axes = figure.add_axes((0.885, 0.17, 0.018, 0.74))
@@ -63,18 +64,28 @@ def heatmap_figure(heatmap: Heatmap, *, source: str = "perpscope store") -> Figu
     # Wrapped by hand: matplotlib's wrap=True measures from the wrong edge and lets the first line run off the image.
     lines = [wrapped for paragraph in footer.split("\n") for wrapped in textwrap.wrap(paragraph, _FOOTER_CHARACTERS)]
     figure.text(0.085, 0.02, "\n".join(lines), color="#b0b0b0", fontsize=7.5, va="bottom")
+    if simulated:
+        _mark_simulated(figure)
     return figure
 
 
-def heatmap_png(heatmap: Heatmap, *, source: str = "perpscope store") -> bytes:
+def _mark_simulated(figure: Figure) -> None:
+    """Across the image, so a copy of it cannot pass for a chart of a real venue's market."""
+    figure.text(
+        0.47, 0.55, "SIMULATED", fontsize=72, color="#ff5252", alpha=0.18, ha="center", va="center", rotation=20
+    )
+    figure.text(0.085, 0.955, "SIMULATED MARKET (perpscope simulator)", color="#ff8a80", fontsize=10, va="bottom")
+
+
+def heatmap_png(heatmap: Heatmap, *, source: str = "perpscope store", simulated: bool = False) -> bytes:
     buffer = io.BytesIO()
-    heatmap_figure(heatmap, source=source).savefig(buffer, format="png", facecolor="#111418")
+    heatmap_figure(heatmap, source=source, simulated=simulated).savefig(buffer, format="png", facecolor="#111418")
     return buffer.getvalue()
 
 
-def heatmap_html(heatmap: Heatmap, *, source: str = "perpscope store") -> str:
+def heatmap_html(heatmap: Heatmap, *, source: str = "perpscope store", simulated: bool = False) -> str:
     """One HTML file: the PNG inline and the numbers (``application/json``), nothing fetched from anywhere."""
-    image = base64.b64encode(heatmap_png(heatmap, source=source)).decode()
+    image = base64.b64encode(heatmap_png(heatmap, source=source, simulated=simulated)).decode()
     data = json.dumps(heatmap_json(heatmap, source=source, cells_max=_JSON_CELLS_MAX), separators=(",", ":"))
     data = data.replace("</", "<\\/")  # a JSON string may not end the script element
     title = html.escape(f"{heatmap.symbol} liquidation heatmap ({ESTIMATED})")
