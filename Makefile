@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# At a terminal the demo ends by serving its dashboard until Ctrl-C; run from a script it finishes by itself.
 demo: $(STAMP)
-	$(BIN)/perpscope demo
+	@if [ -t 0 ] && [ -t 1 ]; then $(BIN)/perpscope demo --serve; else $(BIN)/perpscope demo; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
