@@ -180,6 +180,16 @@ class Gap(Record, frozen=True, kw_only=True):
     backfilled: bool = False
 
 
+class SentimentIndex(Record, frozen=True, kw_only=True):
+    """One value of a published market-sentiment index for the period starting at ``ts_event`` (a UTC day for
+    alternative.me's Fear & Greed). ``venue`` is the publisher; ``symbol`` the base asset whose market the index
+    measures (``BTC``: alternative.me computes it from Bitcoin's volatility, volume, dominance and searches)."""
+
+    series: str  # the publisher's index, e.g. "fear_greed"
+    value: float  # 0 (extreme fear) .. 100 (extreme greed), as published
+    classification: str  # the publisher's own label, e.g. "Extreme Fear"
+
+
 SIMULATED_SOURCE_PREFIX = "sim"  # the simulator's records, and what the collector stores from a served simulator
 
 

@@ -1,28 +1,12 @@
-"""The positioning index (perpscope.analytics.sentiment) and the Fear & Greed parser, by hand."""
+"""The positioning index (perpscope.analytics.sentiment), by hand. The Fear & Greed Index: tests/venues/alternative."""
 
 from __future__ import annotations
 
 import pytest
 
 from perpscope.analytics import sentiment
-from perpscope.errors import ParseError, VenueResponseError
-from perpscope.venues.alternative import endpoints
-from perpscope.venues.alternative.capabilities import CAPABILITIES
-from perpscope.venues.alternative.parse import parse_fear_greed
 
 COMPONENTS = {component.name: component for component in sentiment.COMPONENTS}
-
-# Built from the documented answer of GET https://api.alternative.me/fng/?limit=3 (newest first; values and
-# timestamps are strings; only the newest carries time_until_update).
-SAVED_ANSWER = b"""{
-  "name": "Fear and Greed Index",
-  "data": [
-    {"value": "24", "value_classification": "Extreme Fear", "timestamp": "1760140800", "time_until_update": "41023"},
-    {"value": "64", "value_classification": "Greed", "timestamp": "1760054400"},
-    {"value": "70", "value_classification": "Greed", "timestamp": "1759968000"}
-  ],
-  "metadata": {"error": null}
-}"""
 
 
 def test_component_scores() -> None:
@@ -76,40 +60,3 @@ def test_labels() -> None:
         "extreme greed",
         "extreme greed",
     ]
-
-
-def test_fear_greed_answer_parses_oldest_first() -> None:
-    readings = parse_fear_greed(SAVED_ANSWER, ts_recv=1_760_150_000_000)
-    assert [(r.ts_event, r.value, r.classification) for r in readings] == [
-        (1_759_968_000_000, 70.0, "Greed"),  # 2025-10-09 00:00 UTC
-        (1_760_054_400_000, 64.0, "Greed"),
-        (1_760_140_800_000, 24.0, "Extreme Fear"),  # 2025-10-11: the day after the crash
-    ]
-    newest = readings[-1]
-    assert (newest.source, newest.series, newest.time_until_update_s, newest.ts_recv) == (
-        "alternative.me",
-        "fear_greed",
-        41023,
-        1_760_150_000_000,
-    )
-    assert readings[0].time_until_update_s is None
-
-
-def test_fear_greed_bad_input_names_the_field() -> None:
-    bad = SAVED_ANSWER.replace(b'"value": "64"', b'"value": "164"')
-    with pytest.raises(ParseError, match=r"data\[1\]\.value.*0-100"):
-        parse_fear_greed(bad, ts_recv=0)
-    dated = SAVED_ANSWER.replace(b'"timestamp": "1760054400"', b'"timestamp": "10-10-2025"')
-    with pytest.raises(ParseError, match=r"data\[1\]\.timestamp"):
-        parse_fear_greed(dated, ts_recv=0)
-    with pytest.raises(VenueResponseError, match="rate limited"):
-        parse_fear_greed(b'{"data": [], "metadata": {"error": "rate limited"}}', ts_recv=0)
-
-
-def test_fear_greed_request_and_capabilities() -> None:
-    assert endpoints.fear_greed_request(30) == {"limit": 30, "format": "json"}
-    assert endpoints.fear_greed_request(0) == {"limit": 0, "format": "json"}
-    with pytest.raises(ValueError, match="limit"):
-        endpoints.fear_greed_request(-1)
-    assert endpoints.FEAR_GREED.path == "/fng/"
-    assert (CAPABILITIES.period, CAPABILITIES.scale, CAPABILITIES.history_since) == ("1d", (0.0, 100.0), "2018-02-01")

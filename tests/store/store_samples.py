@@ -117,6 +117,12 @@ def every_record() -> list[models.Record]:
             reason="restart",
             backfilled=True,
         ),
+        models.SentimentIndex(
+            **_base(symbol="BTC", native="fng"), series="fear_greed", value=24.0, classification="Extreme Fear"
+        ),
+        models.SentimentIndex(
+            **_base(symbol="BTC", native="fng", offset=86_400_000), series="fear_greed", value=0.0, classification=""
+        ),
     ]
 
 

@@ -243,6 +243,7 @@ def test_database_columns_match_schema(any_store: Store) -> None:
 
 # Written out rather than derived from schema.py, so that a change of policy shows up here as a decision.
 DUCKDB_PRIMARY_KEYS = {"instruments", "liquidation_totals", "candles", "gaps"}  # ON CONFLICT DO UPDATE needs one
+DUCKDB_PRIMARY_KEYS |= {"sentiment"}
 DEDUPLICATED_BY_THE_DUCKDB_WRITER = {"funding", "open_interest", "liquidations", "prices", "long_short_ratios"}
 DEDUPLICATED_BY_THE_DUCKDB_WRITER |= {"taker_volume"}
 

@@ -132,11 +132,12 @@ def test_a_reader_migrates_an_old_file_on_its_first_query(tmp_path: Path) -> Non
     DuckDBStore(path).write({"liquidations": liquidations(2)})
     with duckdb.connect(str(path)) as conn:  # back to version 1: as a file made before 0002 was added
         conn.execute("DROP TABLE gaps")
-        conn.execute("DELETE FROM schema_migrations WHERE version = 2")
+        conn.execute("DROP TABLE sentiment")
+        conn.execute("DELETE FROM schema_migrations WHERE version >= 2")
     reader = DuckDBStore(path, read_only=True)
-    assert reader.count("gaps") == 0  # the table 0002 creates exists again
+    assert (reader.count("gaps"), reader.count("sentiment")) == (0, 0)  # the tables 0002 and 0003 create exist again
     assert reader.count("liquidations") == 2
-    assert reader.query("SELECT version FROM schema_migrations ORDER BY version")["version"].to_list() == [1, 2]
+    assert reader.query("SELECT version FROM schema_migrations ORDER BY version")["version"].to_list() == [1, 2, 3]
 
 
 def test_a_file_from_a_newer_perpscope_is_refused(tmp_path: Path) -> None:

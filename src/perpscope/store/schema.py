@@ -99,6 +99,8 @@ TABLES: dict[str, Table] = {
         _table("long_short_ratios", models.LongShortRatio, ("kind", "period", "ts_event"), "ignore"),
         _table("taker_volume", models.TakerVolume, ("period", "ts_event"), "ignore"),
         _table("gaps", models.Gap, ("channel", "ts_event"), "replace"),
+        # replace: a re-fetch keeps the publisher's latest figure for a day, should it ever revise one.
+        _table("sentiment", models.SentimentIndex, ("series", "ts_event"), "replace"),
     )
 }
 
