@@ -6,7 +6,18 @@ import sys
 
 import click
 
-from perpscope.cli import analysis, collecting, demo, heatmaps, importing, reporting, serving, simulating, views
+from perpscope.cli import (
+    analysis,
+    collecting,
+    demo,
+    heatmaps,
+    importing,
+    reporting,
+    sentiment,
+    serving,
+    simulating,
+    views,
+)
 from perpscope.cli.common import App, fail
 from perpscope.config import load_settings
 from perpscope.errors import PerpscopeError
@@ -27,7 +38,7 @@ def cli(context: click.Context, db: str | None, config_file: str | None, log_lev
     context.call_on_close(context.obj.close)
 
 
-for module in (importing, views, analysis, heatmaps, collecting, reporting, simulating, serving, demo):
+for module in (importing, views, analysis, heatmaps, sentiment, collecting, reporting, simulating, serving, demo):
     for command in module.COMMANDS:
         cli.add_command(command)
 
