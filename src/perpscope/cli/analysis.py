@@ -233,8 +233,11 @@ def sentiment(app: App, symbol: str, at: int | None, window: str, as_json: bool)
     """The derivatives positioning index (0 crowded short .. 100 crowded long) with its components."""
     moment = now_ms() if at is None else at
     index = analysis.positioning(_store(app), symbol, moment, parse_duration(window))
+    beside = analysis.fear_greed(_store(app), symbol, moment)
     if as_json:
-        print_json(msgspec.to_builtins(index) | {"time": _iso(index.time), "units": {"value": "index 0-100"}})
+        units = {"value": "index 0-100", "fear_greed": "alternative.me index 0-100, daily; not part of the index"}
+        extra = {"time": _iso(index.time), "fear_greed": beside, "units": units}
+        print_json(msgspec.to_builtins(index) | extra)
         return
     shown = "—" if index.value is None else f"{index.value:.1f} ({index.label})"
     console.print(f"{symbol.upper()} positioning index at {say.moment(index.time)}: {shown}", highlight=False)
@@ -244,6 +247,12 @@ def sentiment(app: App, symbol: str, at: int | None, window: str, as_json: bool)
         console.print(f"  {part.name}: {value} ({part.unit}); {score}", highlight=False)
     if not index.complete:
         console.print("incomplete: weights renormalised over the measured components", highlight=False)
+    if beside is not None:
+        console.print(
+            f"beside it, not in it: Fear & Greed {beside['value']:g}/100 ({beside['classification']}) for "
+            f"{say.moment(beside['ts_event'])[:10]}, source {beside['source']} (perpscope fetch-sentiment)",
+            highlight=False,
+        )
 
 
 COMMANDS: list[click.Command] = [signals, regimes, flips, waves, clusters, ratios, sentiment]

@@ -21,6 +21,7 @@ from perpscope.analytics.signals import DEFAULT_THRESHOLDS as DEFAULT_SIGNAL_THR
 from perpscope.analytics.signals import Signal, SignalThresholds
 from perpscope.analytics.signals.detect import detect_all
 from perpscope.errors import QueryError
+from perpscope.models import base_of
 from perpscope.store import Store, schema
 from perpscope.times import MS_PER_HOUR, format_ms
 
@@ -224,6 +225,20 @@ def positioning(store: Store, symbol: str, at: int, window_ms: int = 24 * MS_PER
         "liquidations": sentiment.liquidation_imbalance(long_usd, short_usd),
     }
     return sentiment.positioning_index(at, symbol.upper(), inputs)
+
+
+FEAR_GREED_MAX_AGE_MS = 2 * 24 * MS_PER_HOUR  # a daily index: an older value is not "the" value at ``at``
+
+
+def fear_greed(store: Store, symbol: str, at: int) -> dict[str, Any] | None:
+    """alternative.me's Fear & Greed value (0-100) for the day containing ``at``, or the latest within two days
+    before it: a third party's figure shown beside the positioning index, never part of it."""
+    frame = store.query(
+        "SELECT ts_event, value, classification, source FROM sentiment "
+        "WHERE symbol = ? AND series = 'fear_greed' AND ts_event <= ? AND ts_event > ? ORDER BY ts_event DESC LIMIT 1",
+        [base_of(symbol), at, at - FEAR_GREED_MAX_AGE_MS],
+    )
+    return None if frame.is_empty() else frame.row(0, named=True)
 
 
 def signals(

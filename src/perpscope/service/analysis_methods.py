@@ -75,6 +75,12 @@ class AnalysisMethods(Service):
         frames = analysis.ratios(self.store, symbol, *self._range(since, until))
         return {name: self._frame(frame) for name, frame in frames.items()}
 
+    def fear_greed(self, symbol: str = "BTC", at: Moment = None) -> dict[str, Any] | None:
+        """alternative.me's Fear & Greed value (0-100) for the day at ``at`` (stored by ``perpscope fetch-sentiment``),
+        shown beside the positioning index, never part of it; None when none is stored within two days."""
+        moment = self._moment(at, "at")
+        return analysis.fear_greed(self.store, symbol, now_ms() if moment is None else moment)
+
     def positioning(self, symbol: str = "BTC", at: Moment = None, window: Span = "24h") -> PositioningIndex:
         """The 0-100 derivatives positioning index at ``at`` with its components."""
         moment = self._moment(at, "at")
