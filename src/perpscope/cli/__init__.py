@@ -8,6 +8,7 @@ import click
 
 from perpscope.cli import (
     analysis,
+    ccxt_history,
     collecting,
     demo,
     heatmaps,
@@ -38,7 +39,19 @@ def cli(context: click.Context, db: str | None, config_file: str | None, log_lev
     context.call_on_close(context.obj.close)
 
 
-for module in (importing, views, analysis, heatmaps, sentiment, collecting, reporting, simulating, serving, demo):
+for module in (
+    importing,
+    views,
+    analysis,
+    heatmaps,
+    sentiment,
+    collecting,
+    ccxt_history,
+    reporting,
+    simulating,
+    serving,
+    demo,
+):
     for command in module.COMMANDS:
         cli.add_command(command)
 
