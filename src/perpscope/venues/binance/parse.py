@@ -10,7 +10,7 @@ Conventions (docs: developers.binance.com/docs/derivatives/usds-margined-futures
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
 
 import msgspec
 
@@ -30,10 +30,13 @@ from perpscope.models import (
 )
 from perpscope.venues.binance import VENUE, endpoints, symbols
 from perpscope.venues.binance.capabilities import CAPABILITIES
-from perpscope.venues.decoding import Payload, decode, decode_as, optional_float
+from perpscope.venues.decoding import TEXT_TYPES, Payload, decode, decode_as, optional_float
 
 DEFAULT_INTERVAL_H = CAPABILITIES.default_funding_interval_h
 WS_SOURCE = "binance ws"
+FORCE_ORDER_SOURCE = f"{WS_SOURCE} forceOrder"
+MARK_PRICE_SOURCE = f"{WS_SOURCE} markPrice"
+KLINE_SOURCE = f"{WS_SOURCE} kline"
 # A bare JSON array on a raw ``/ws/`` connection can only be the all-symbols mark price stream.
 ALL_MARK_PRICES = endpoints.ALL_MARK_PRICES_STREAM
 
@@ -154,9 +157,12 @@ class _ForceOrder(msgspec.Struct):
 
 def parse_force_order(payload: Payload, ts_recv: int) -> list[Liquidation]:
     """``<symbol>@forceOrder`` / ``!forceOrder@arr``: one liquidation order, at its average fill price."""
-    source = f"{WS_SOURCE} forceOrder"
     _, body = _unwrap(payload)
-    order = decode(body, _ForceOrder, source=source).o
+    return _force_order_records(decode(body, _ForceOrder, source=FORCE_ORDER_SOURCE).o, ts_recv)
+
+
+def _force_order_records(order: _ForceOrderBody, ts_recv: int) -> list[Liquidation]:
+    source = FORCE_ORDER_SOURCE
     if not symbols.is_perpetual(order.s):
         return []
     if order.S not in ("BUY", "SELL"):
@@ -192,33 +198,50 @@ class _MarkPrice(msgspec.Struct):
 
 def parse_mark_price(payload: Payload, ts_recv: int, *, interval_h: float = DEFAULT_INTERVAL_H) -> list[Record]:
     """``<symbol>@markPrice[@1s]`` and ``!markPrice@arr``: mark, index and the predicted funding rate."""
-    source = f"{WS_SOURCE} markPrice"
     _, body = _unwrap(payload)
-    updates: _MarkPrice | list[_MarkPrice] = decode_as(body, _MarkPrice | list[_MarkPrice], source=source)
+    updates: _MarkPrice | list[_MarkPrice] = decode_as(body, _MarkPrice | list[_MarkPrice], source=MARK_PRICE_SOURCE)
+    return _mark_prices_records(updates if isinstance(updates, list) else [updates], ts_recv, interval_h)
+
+
+def _mark_prices_records(updates: list[_MarkPrice], ts_recv: int, interval_h: float) -> list[Record]:
     records: list[Record] = []
-    for update in updates if isinstance(updates, list) else [updates]:
+    for update in updates:
         if symbols.is_perpetual(update.s):
-            records.extend(_mark_price_records(update, ts_recv, interval_h, source))
+            records.extend(_mark_price_records(update, ts_recv, interval_h, MARK_PRICE_SOURCE))
     return records
 
 
 def _mark_price_records(update: _MarkPrice, ts_recv: int, interval_h: float, source: str) -> list[Record]:
-    common: dict[str, Any] = {
-        "venue": VENUE,
-        "symbol": canonical(update.s, source),
-        "native_symbol": update.s,
-        "ts_event": update.E,
-        "ts_recv": ts_recv,
-        "source": source,
-    }
-    records: list[Record] = [Price(kind=PriceKind.MARK, price=update.p, **common)]
+    # Keyword arguments spelled out: unpacking a shared dict costs more than building the record (0.3 µs).
+    mark = Price(
+        venue=VENUE,
+        symbol=canonical(update.s, source),
+        native_symbol=update.s,
+        ts_event=update.E,
+        ts_recv=ts_recv,
+        source=source,
+        kind=PriceKind.MARK,
+        price=update.p,
+    )
+    records: list[Record] = [mark]
     index = optional_float(update.i, field="i", source=source)
     if index is not None:
-        records.append(Price(kind=PriceKind.INDEX, price=index, **common))
+        records.append(msgspec.structs.replace(mark, kind=PriceKind.INDEX, price=index))
     rate = optional_float(update.r, field="r", source=source)
     if rate is not None and update.T > 0:
         records.append(
-            FundingRate(rate=rate, interval_h=interval_h, kind=FundingKind.PREDICTED, funding_time=update.T, **common)
+            FundingRate(
+                venue=VENUE,
+                symbol=mark.symbol,
+                native_symbol=update.s,
+                ts_event=update.E,
+                ts_recv=ts_recv,
+                source=source,
+                rate=rate,
+                interval_h=interval_h,
+                kind=FundingKind.PREDICTED,
+                funding_time=update.T,
+            )
         )
     return records
 
@@ -245,9 +268,12 @@ class _KlineEvent(msgspec.Struct):
 
 def parse_kline(payload: Payload, ts_recv: int, *, closed_only: bool = True) -> list[Candle]:
     """``<symbol>@kline_<interval>``: the bar, once closed (``x``) unless ``closed_only`` is False."""
-    source = f"{WS_SOURCE} kline"
     _, body = _unwrap(payload)
-    bar = decode(body, _KlineEvent, source=source).k
+    return _kline_records(decode(body, _KlineEvent, source=KLINE_SOURCE).k, ts_recv, closed_only)
+
+
+def _kline_records(bar: _KlineBody, ts_recv: int, closed_only: bool) -> list[Candle]:
+    source = KLINE_SOURCE
     if (closed_only and not bar.x) or not symbols.is_perpetual(bar.s):
         return []
     return [
@@ -270,13 +296,66 @@ def parse_kline(payload: Payload, ts_recv: int, *, closed_only: bool = True) -> 
     ]
 
 
+# ---------------------------------------------------------------- parse_message: one pass over a combined frame
+# The event type ``e`` tags the payload, so a frame decodes once into the right Struct. Anything else (a raw
+# ``/ws/`` message, an event the stream name does not announce, a bad field) takes the stream-by-stream route,
+# which skips it or raises the same ParseError as always.
+
+
+class _ForceOrderEvent(_ForceOrder, tag_field="e", tag="forceOrder"):
+    pass
+
+
+class _MarkPriceEvent(_MarkPrice, tag_field="e", tag="markPriceUpdate"):
+    pass
+
+
+class _KlineTaggedEvent(_KlineEvent, tag_field="e", tag="kline"):
+    pass
+
+
+class _CombinedFrame(msgspec.Struct):
+    stream: str = ""
+    data: _ForceOrderEvent | _MarkPriceEvent | _KlineTaggedEvent | list[_MarkPrice] | None = None
+
+
+_COMBINED_FRAME = msgspec.json.Decoder(_CombinedFrame, strict=False)
+_UNREADABLE_FRAME = _CombinedFrame()
+
+
+@lru_cache(maxsize=symbols.CACHED_SYMBOLS)
+def _stream_kind(name: str) -> str:
+    """What :func:`parse_message` makes of a stream name or event type: forceOrder, markPrice, kline or ""."""
+    return next((kind for kind in ("forceOrder", "markPrice", "kline") if kind in name), "")
+
+
 def parse_message(payload: Payload, ts_recv: int, *, interval_h: float = DEFAULT_INTERVAL_H) -> list[Record]:
     """Any market-stream message this package understands; other streams (trades, tickers) yield nothing."""
-    name, _ = _unwrap(payload)
-    if "forceOrder" in name:
+    if isinstance(payload, TEXT_TYPES):
+        try:
+            frame = _COMBINED_FRAME.decode(payload)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            frame = _UNREADABLE_FRAME
+        data, kind = frame.data, _stream_kind(frame.stream)
+        if isinstance(data, _MarkPriceEvent) and kind == "markPrice":
+            perpetual = symbols.is_perpetual(data.s)
+            return _mark_price_records(data, ts_recv, interval_h, MARK_PRICE_SOURCE) if perpetual else []
+        if isinstance(data, _ForceOrderEvent) and kind == "forceOrder":
+            return list(_force_order_records(data.o, ts_recv))
+        if isinstance(data, list) and kind == "markPrice":
+            return _mark_prices_records(data, ts_recv, interval_h)
+        if isinstance(data, _KlineTaggedEvent) and kind == "kline":
+            return list(_kline_records(data.k, ts_recv, True))
+    return _by_stream(payload, ts_recv, interval_h)
+
+
+def _by_stream(payload: Payload, ts_recv: int, interval_h: float) -> list[Record]:
+    """Route by the stream name (or a raw message's event type), decoding the payload again for that stream."""
+    kind = _stream_kind(_unwrap(payload)[0])
+    if kind == "forceOrder":
         return list(parse_force_order(payload, ts_recv))
-    if "markPrice" in name:
+    if kind == "markPrice":
         return parse_mark_price(payload, ts_recv, interval_h=interval_h)
-    if "kline" in name:
+    if kind == "kline":
         return list(parse_kline(payload, ts_recv))
     return []

@@ -3,13 +3,18 @@ inverse ``BTCUSD`` -> ``BTC-USD-PERP``. Dated futures (``BTCUSDU23``, ``BTC-26DE
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from perpscope.errors import ParseError
 from perpscope.models import canonical_symbol
 
 # (suffix, quote) pairs, most specific first: ``USDT`` and ``USDC`` before the inverse ``USD``.
 _SUFFIXES = (("USDT", "USDT"), ("USDC", "USDC"), ("PERP", "USDC"), ("USD", "USD"))
+# Parsers ask about the same few hundred symbols on every message: the answers are cached (errors are not).
+CACHED_SYMBOLS = 4096
 
 
+@lru_cache(maxsize=CACHED_SYMBOLS)
 def split(native: str) -> tuple[str, str]:
     if "-" not in native:
         for suffix, quote in _SUFFIXES:
@@ -18,6 +23,7 @@ def split(native: str) -> tuple[str, str]:
     raise ParseError(f"not a Bybit perpetual symbol: {native!r}", field="symbol")
 
 
+@lru_cache(maxsize=CACHED_SYMBOLS)
 def is_perpetual(native: str) -> bool:
     try:
         split(native)
@@ -26,11 +32,13 @@ def is_perpetual(native: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=CACHED_SYMBOLS)
 def is_inverse(native: str) -> bool:
     """Inverse contracts are quoted in USD and margined in the coin: sizes are USD, values are coins."""
     return is_perpetual(native) and split(native)[1] == "USD"
 
 
+@lru_cache(maxsize=CACHED_SYMBOLS)
 def to_canonical(native: str) -> str:
     base, quote = split(native)
     return canonical_symbol(base, quote)

@@ -16,12 +16,13 @@ from perpscope.errors import ParseError
 from perpscope.models import FundingKind, FundingRate, OIUnit, OpenInterest, Price, PriceKind, Record
 from perpscope.venues.bybit import VENUE, symbols
 from perpscope.venues.bybit.parse import DEFAULT_INTERVAL_H, WS_SOURCE, canonical
-from perpscope.venues.decoding import Payload, decode, optional_float, optional_int
+from perpscope.venues.decoding import Decoder, Payload, optional_float, optional_int
 
 SOURCE = f"{WS_SOURCE} tickers"
 
 _FUNDING = frozenset({"fundingRate", "nextFundingTime", "fundingIntervalHour"})
 _OPEN_INTEREST = frozenset({"openInterest", "openInterestValue"})
+_PRICES = (("markPrice", PriceKind.MARK), ("indexPrice", PriceKind.INDEX))
 
 
 class _TickerMessage(msgspec.Struct):
@@ -29,6 +30,19 @@ class _TickerMessage(msgspec.Struct):
     type: str
     data: dict[str, Any]
     ts: int = 0
+
+
+class TickerText(msgspec.Struct):
+    """A tickers message whose values are all text, as Bybit sends them: merged without converting a value."""
+
+    topic: str
+    type: str
+    data: dict[str, str]
+    ts: int = 0
+
+
+_TICKER_MESSAGE = Decoder[_TickerMessage](_TickerMessage)
+TICKER_TEXT = msgspec.json.Decoder(TickerText, strict=False)
 
 
 class TickerMerger:
@@ -46,66 +60,118 @@ class TickerMerger:
 
     def merge(self, payload: Payload) -> tuple[str, frozenset[str], int]:
         """Apply one message: (native symbol, the fields it carried, its ``ts``)."""
-        message = decode(payload, _TickerMessage, source=SOURCE)
+        message = _TICKER_MESSAGE(payload, SOURCE)
         native = str(message.data.get("symbol") or message.topic.removeprefix("tickers."))
         fields = {key: str(value) for key, value in message.data.items()}
-        if message.type == "snapshot" or native not in self._views:
+        self._apply(native, message.type, fields)
+        return native, frozenset(fields), message.ts
+
+    def _apply(self, native: str, kind: str, fields: dict[str, str]) -> None:
+        if kind == "snapshot" or native not in self._views:
             self._views[native] = fields
-        elif message.type == "delta":
+        elif kind == "delta":
             self._views[native].update(fields)
         else:
-            raise ParseError(f"unknown message type {message.type!r}", file=SOURCE, field="type")
-        return native, frozenset(fields), message.ts
+            raise ParseError(f"unknown message type {kind!r}", file=SOURCE, field="type")
 
     def parse(self, payload: Payload, ts_recv: int) -> list[Record]:
         """Merge one message, then read records for what it touched from the merged view."""
         native, touched, ts = self.merge(payload)
+        return self._records(native, touched, ts, ts_recv)
+
+    def parse_text(self, message: TickerText, ts_recv: int) -> list[Record]:
+        """:meth:`parse` for a message already decoded as :class:`TickerText` (the text values are kept as sent)."""
+        fields = message.data
+        native = fields.get("symbol") or message.topic.removeprefix("tickers.")
+        self._apply(native, message.type, fields)
+        return self._records(native, fields.keys(), message.ts, ts_recv)
+
+    def _records(self, native: str, touched: frozenset[str] | Any, ts: int, ts_recv: int) -> list[Record]:
         if not symbols.is_perpetual(native):
             return []
         view = self._views[native]
-        common: dict[str, Any] = {
-            "venue": VENUE,
-            "symbol": canonical(native, SOURCE),
-            "native_symbol": native,
-            "ts_event": ts or ts_recv,
-            "ts_recv": ts_recv,
-            "source": SOURCE,
-        }
+        common = (VENUE, canonical(native, SOURCE), native, ts or ts_recv, ts_recv)
         records: list[Record] = []
-        if touched & _FUNDING:
+        if not _FUNDING.isdisjoint(touched):
             records.extend(self._funding(native, view, common))
-        if touched & _OPEN_INTEREST:
+        if not _OPEN_INTEREST.isdisjoint(touched):
             records.extend(_open_interest(native, view, common))
-        for field, kind in (("markPrice", PriceKind.MARK), ("indexPrice", PriceKind.INDEX)):
+        for field, kind in _PRICES:
             price = optional_float(view.get(field), field=field, source=SOURCE)
             if field in touched and price is not None:
-                records.append(Price(kind=kind, price=price, **common))
+                records.append(_price(common, kind, price))
         return records
 
-    def _funding(self, native: str, view: dict[str, str], common: dict[str, Any]) -> list[FundingRate]:
+    def _funding(self, native: str, view: dict[str, str], common: _Common) -> list[FundingRate]:
         rate = optional_float(view.get("fundingRate"), field="fundingRate", source=SOURCE)
         next_time = optional_int(view.get("nextFundingTime"), field="nextFundingTime", source=SOURCE)
         if rate is None or not next_time:
             return []
         published = optional_float(view.get("fundingIntervalHour"), field="fundingIntervalHour", source=SOURCE)
         interval_h = published or self._interval_h.get(native, DEFAULT_INTERVAL_H)
+        venue, symbol, native_symbol, ts_event, ts_recv = common
         return [
-            FundingRate(rate=rate, interval_h=interval_h, kind=FundingKind.PREDICTED, funding_time=next_time, **common)
+            FundingRate(
+                venue=venue,
+                symbol=symbol,
+                native_symbol=native_symbol,
+                ts_event=ts_event,
+                ts_recv=ts_recv,
+                source=SOURCE,
+                rate=rate,
+                interval_h=interval_h,
+                kind=FundingKind.PREDICTED,
+                funding_time=next_time,
+            )
         ]
 
 
-def _open_interest(native: str, view: dict[str, str], common: dict[str, Any]) -> list[OpenInterest]:
+# (venue, symbol, native symbol, ts_event, ts_recv): records are built with their keywords spelled out, which
+# costs less than unpacking a shared dict of them.
+_Common = tuple[str, str, str, int, int]
+
+
+def _price(common: _Common, kind: PriceKind, price: float) -> Price:
+    venue, symbol, native_symbol, ts_event, ts_recv = common
+    return Price(
+        venue=venue,
+        symbol=symbol,
+        native_symbol=native_symbol,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        source=SOURCE,
+        kind=kind,
+        price=price,
+    )
+
+
+def _open_interest(native: str, view: dict[str, str], common: _Common) -> list[OpenInterest]:
     size = optional_float(view.get("openInterest"), field="openInterest", source=SOURCE)
     value = optional_float(view.get("openInterestValue"), field="openInterestValue", source=SOURCE)
     if size is None:
         return []
+    venue, symbol, native_symbol, ts_event, ts_recv = common
+    oi_contracts: float | None
+    oi_base: float | None
+    oi_usd: float | None
     if symbols.is_inverse(native):
         # Inverse: one contract is one USD; the value is in coins.
+        oi_contracts, oi_base, oi_usd, reported = size, value, size, OIUnit.USD
         price = size / value if value else None
-        record = OpenInterest(
-            oi_contracts=size, oi_base=value, oi_usd=size, reported=OIUnit.USD, conversion_price=price, **common
-        )
     else:
+        oi_contracts, oi_base, oi_usd, reported = None, size, value, OIUnit.BASE
         price = value / size if value is not None and size else None
-        record = OpenInterest(oi_base=size, oi_usd=value, reported=OIUnit.BASE, conversion_price=price, **common)
+    record = OpenInterest(
+        venue=venue,
+        symbol=symbol,
+        native_symbol=native_symbol,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        source=SOURCE,
+        oi_contracts=oi_contracts,
+        oi_base=oi_base,
+        oi_usd=oi_usd,
+        reported=reported,
+        conversion_price=price,
+    )
     return [record]

@@ -10,19 +10,18 @@ Conventions (docs: https://hyperliquid.gitbook.io/hyperliquid-docs/for-developer
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from perpscope.errors import ParseError
 from perpscope.models import FundingKind, FundingRate, OIUnit, OpenInterest, Price, PriceKind, Record
-from perpscope.venues.decoding import Payload, decode, next_whole_hour
+from perpscope.venues.decoding import Decoder, Payload, decode, next_whole_hour
 from perpscope.venues.hyperliquid import VENUE, endpoints, symbols
 from perpscope.venues.hyperliquid.capabilities import CAPABILITIES
 
 INTERVAL_H = CAPABILITIES.default_funding_interval_h
 REST_SOURCE = "hyperliquid rest /info"
 WS_SOURCE = "hyperliquid ws"
+ACTIVE_ASSET_CTX_SOURCE = f"{WS_SOURCE} activeAssetCtx"
 
 
 def canonical(coin: str, source: str) -> str:
@@ -76,31 +75,45 @@ class AssetContext(msgspec.Struct):
 
 def context_records(coin: str, context: AssetContext, ts_recv: int, source: str) -> list[Record]:
     """Predicted funding for the next whole hour, open interest (coins, valued at the mark), mark and oracle."""
-    common: dict[str, Any] = {
-        "venue": VENUE,
-        "symbol": canonical(coin, source),
-        "native_symbol": coin,
-        "ts_event": ts_recv,  # contexts carry no venue time
-        "ts_recv": ts_recv,
-        "source": source,
-    }
+    symbol = canonical(coin, source)
+    # Keyword arguments spelled out: unpacking a shared dict costs more than building the record.
+    mark = Price(
+        venue=VENUE,
+        symbol=symbol,
+        native_symbol=coin,
+        ts_event=ts_recv,  # contexts carry no venue time
+        ts_recv=ts_recv,
+        source=source,
+        kind=PriceKind.MARK,
+        price=context.markPx,
+    )
     return [
         FundingRate(
+            venue=VENUE,
+            symbol=symbol,
+            native_symbol=coin,
+            ts_event=ts_recv,
+            ts_recv=ts_recv,
+            source=source,
             rate=context.funding,
             interval_h=INTERVAL_H,
             kind=FundingKind.PREDICTED,
             funding_time=next_whole_hour(ts_recv),
-            **common,
         ),
         OpenInterest(
+            venue=VENUE,
+            symbol=symbol,
+            native_symbol=coin,
+            ts_event=ts_recv,
+            ts_recv=ts_recv,
+            source=source,
             oi_base=context.openInterest,
             oi_usd=context.openInterest * context.markPx,
             reported=OIUnit.BASE,
             conversion_price=context.markPx,
-            **common,
         ),
-        Price(kind=PriceKind.MARK, price=context.markPx, **common),
-        Price(kind=PriceKind.INDEX, price=context.oraclePx, **common),
+        mark,
+        msgspec.structs.replace(mark, kind=PriceKind.INDEX, price=context.oraclePx),
     ]
 
 
@@ -114,16 +127,19 @@ class _Push(msgspec.Struct):
     data: msgspec.Raw = msgspec.Raw()  # absent on {"channel": "pong"}
 
 
+_PUSH = Decoder[_Push](_Push)
+
+
 def _push(payload: Payload) -> tuple[str, Payload | bytes]:
     if isinstance(payload, dict):
         return str(payload.get("channel", "")), payload.get("data") or {}
-    push = decode(payload, _Push, source=WS_SOURCE)
+    push = _PUSH(payload, WS_SOURCE)
     return push.channel, bytes(push.data) if push.data else {}
 
 
 def parse_active_asset_ctx(payload: Payload, ts_recv: int) -> list[Record]:
     """``activeAssetCtx`` for a perpetual; the spot variant (``activeSpotAssetCtx``) yields nothing."""
-    source = f"{WS_SOURCE} activeAssetCtx"
+    source = ACTIVE_ASSET_CTX_SOURCE
     channel, data = _push(payload)
     if channel != endpoints.ACTIVE_ASSET_CTX:
         return []
@@ -169,8 +185,30 @@ def parse_trades(payload: Payload, ts_recv: int) -> list[Trade]:
     ]
 
 
+# Hyperliquid writes ``channel`` first: an asset context push is known from its text and decoded once. Anything
+# else (another key order, bytes, a bad field) takes the general route, which decodes the envelope, then ``data``.
+_ACTIVE_ASSET_CTX_TEXT = '{"channel":"activeAssetCtx",'
+
+
+class _ActiveAssetCtxPush(msgspec.Struct):
+    channel: str
+    data: _ActiveAssetCtxData
+
+
+_ACTIVE_ASSET_CTX_PUSH = msgspec.json.Decoder(_ActiveAssetCtxPush, strict=False)
+
+
 def parse_message(payload: Payload, ts_recv: int) -> list[Record]:
     """Every record-bearing push this package understands (trades are read with :func:`parse_trades`)."""
+    if isinstance(payload, str) and payload.startswith(_ACTIVE_ASSET_CTX_TEXT):
+        try:
+            push = _ACTIVE_ASSET_CTX_PUSH.decode(payload)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            push = None
+        if push is not None and push.channel == endpoints.ACTIVE_ASSET_CTX:
+            update = push.data
+            perpetual = symbols.is_perpetual(update.coin)
+            return context_records(update.coin, update.ctx, ts_recv, ACTIVE_ASSET_CTX_SOURCE) if perpetual else []
     channel, _ = _push(payload)
     if channel == endpoints.ACTIVE_ASSET_CTX:
         return parse_active_asset_ctx(payload, ts_recv)

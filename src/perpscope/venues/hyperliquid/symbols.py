@@ -5,17 +5,22 @@ from the venue's coin list."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from perpscope.errors import ParseError
 from perpscope.models import canonical_symbol
 
 QUOTE = "USD"
+# Parsers ask about the same few hundred coins on every message: the answers are cached (errors are not).
+CACHED_SYMBOLS = 4096
 
 
+@lru_cache(maxsize=CACHED_SYMBOLS)
 def is_perpetual(coin: str) -> bool:
     return bool(coin) and not coin.startswith("@") and "/" not in coin
 
 
+@lru_cache(maxsize=CACHED_SYMBOLS)
 def to_canonical(coin: str) -> str:
     if not is_perpetual(coin):
         raise ParseError(f"not a Hyperliquid perpetual coin: {coin!r}", field="coin")

@@ -34,9 +34,30 @@ from perpscope.models import (
 from perpscope.venues.decoding import HOUR_MS, Payload, decode, interval_hours, optional_float, optional_int
 from perpscope.venues.okx import VENUE, endpoints, symbols
 from perpscope.venues.okx.capabilities import CAPABILITIES
+from perpscope.venues.okx.push import (
+    FUNDING_ROWS,
+    INDEX_ROWS,
+    LIQUIDATION_ROWS,
+    MARK_ROWS,
+    ONE_PASS,
+    OPEN_INTEREST_ROWS,
+    PUSH,
+    SNIFF,
+    FundingPush,
+    IndexPush,
+    LiquidationDetail,
+    LiquidationPush,
+    MarkPush,
+    OpenInterestPush,
+)
 
 DEFAULT_INTERVAL_H = CAPABILITIES.default_funding_interval_h
 WS_SOURCE = "okx ws"
+FUNDING_SOURCE = f"{WS_SOURCE} funding-rate"
+INDEX_SOURCE = f"{WS_SOURCE} index-tickers"
+LIQUIDATION_SOURCE = f"{WS_SOURCE} liquidation-orders"
+OPEN_INTEREST_SOURCE = f"{WS_SOURCE} {endpoints.OPEN_INTEREST_CHANNEL}"
+MARK_PRICE_SOURCE = f"{WS_SOURCE} {endpoints.MARK_PRICE_CHANNEL}"
 
 ContractValues = Mapping[str, float]
 
@@ -116,185 +137,151 @@ def parse_funding_history(
 # ---------------------------------------------------------------- websocket
 
 
-class _Arg(msgspec.Struct):
-    channel: str
-    instId: str = ""
-    instType: str = ""
-
-
-class _Push(msgspec.Struct):
-    """A channel push ``{"arg": {...}, "data": [...]}`` or a REST answer ``{"code": "0", "data": [...]}``;
-    subscription acknowledgements carry ``event`` and no data."""
-
-    arg: _Arg | None = None
-    data: msgspec.Raw = msgspec.Raw()
-    event: str = ""
-    code: str = "0"
-    msg: str = ""
-
-
-def _push(payload: Payload) -> tuple[str | None, Payload | bytes]:
+def _push(payload: Payload) -> tuple[str | None, Payload]:
     """(channel, data) of a push; channel None for a REST answer; ("", []) for events such as subscribe."""
     if isinstance(payload, dict):
         check_code(str(payload.get("code", "0")), str(payload.get("msg", "")), WS_SOURCE)
         arg = payload.get("arg")
         return (str(arg.get("channel", "")) if arg else None), payload.get("data") or []
-    push = decode(payload, _Push, source=WS_SOURCE)
-    check_code(push.code, push.msg, WS_SOURCE)
+    push = PUSH(payload, WS_SOURCE)
+    if push.code != "0":
+        check_code(push.code, push.msg, WS_SOURCE)
     if not push.data:
         return "", []
-    return (push.arg.channel if push.arg else None), bytes(push.data)
+    return (push.arg.channel if push.arg else None), push.data
 
 
 def _source(channel: str | None, push_name: str, rest_path: str) -> str:
     return f"{WS_SOURCE} {push_name}" if channel is not None else rest_source(rest_path)
 
 
-def _ws_common(inst_id: str, ts: str, ts_recv: int, source: str) -> dict[str, Any]:
-    return {
-        "venue": VENUE,
-        "symbol": canonical(inst_id, source),
-        "native_symbol": inst_id,
-        "ts_event": optional_int(ts, field="ts", source=source) or ts_recv,
-        "ts_recv": ts_recv,
-        "source": source,
-    }
-
-
-class _FundingPush(msgspec.Struct):
-    instId: str
-    fundingTime: str = ""
-    fundingRate: str = ""
-    nextFundingRate: str = ""
-    nextFundingTime: str = ""
-    ts: str = ""
+def _symbol_and_time(inst_id: str, ts: str, ts_recv: int, source: str) -> tuple[str, int]:
+    """(canonical symbol, ts_event) of a push row; rows without ``ts`` take the receipt time."""
+    return canonical(inst_id, source), optional_int(ts, field="ts", source=source) or ts_recv
 
 
 def parse_funding_rate(payload: Payload, ts_recv: int, *, interval_h: float = DEFAULT_INTERVAL_H) -> list[FundingRate]:
     """``funding-rate``: the rate for the coming settlement and, when given, the forecast for the one after."""
-    source = f"{WS_SOURCE} funding-rate"
     _, data = _push(payload)
+    return _funding_rates(FUNDING_ROWS(data, FUNDING_SOURCE), ts_recv, interval_h)
+
+
+def _funding_rates(rows: list[FundingPush], ts_recv: int, interval_h: float) -> list[FundingRate]:
     records = []
-    for row in decode(data, list[_FundingPush], source=source):
+    for row in rows:
         if symbols.is_perpetual(row.instId):
-            records.extend(_funding_records(row, ts_recv, interval_h, source))
+            records.extend(_funding_records(row, ts_recv, interval_h, FUNDING_SOURCE))
     return records
 
 
-def _funding_records(row: _FundingPush, ts_recv: int, default_h: float, source: str) -> list[FundingRate]:
+def _funding_records(row: FundingPush, ts_recv: int, default_h: float, source: str) -> list[FundingRate]:
     funding_time = optional_int(row.fundingTime, field="fundingTime", source=source)
     next_time = optional_int(row.nextFundingTime, field="nextFundingTime", source=source)
     interval_h = interval_hours(funding_time, next_time, default_h)
-    common = _ws_common(row.instId, row.ts, ts_recv, source)
-    records = []
+    symbol, ts_event = _symbol_and_time(row.instId, row.ts, ts_recv, source)
     rate = optional_float(row.fundingRate, field="fundingRate", source=source)
-    if rate is not None and funding_time:
-        records.append(
-            FundingRate(
-                rate=rate, interval_h=interval_h, kind=FundingKind.PREDICTED, funding_time=funding_time, **common
-            )
-        )
     next_rate = optional_float(row.nextFundingRate, field="nextFundingRate", source=source)
-    if next_rate is not None and funding_time:
+    if not funding_time:
+        return []
+    # Keyword arguments spelled out (here and below): unpacking a shared dict costs more than the record.
+    coming = FundingRate(
+        venue=VENUE,
+        symbol=symbol,
+        native_symbol=row.instId,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        source=source,
+        rate=rate if rate is not None else 0.0,
+        interval_h=interval_h,
+        kind=FundingKind.PREDICTED,
+        funding_time=funding_time,
+    )
+    records = [coming] if rate is not None else []
+    if next_rate is not None:
         # Older pushes omit nextFundingTime: the next settlement is one interval after fundingTime.
         when = next_time or funding_time + round(interval_h * HOUR_MS)
-        records.append(
-            FundingRate(rate=next_rate, interval_h=interval_h, kind=FundingKind.PREDICTED, funding_time=when, **common)
-        )
+        records.append(msgspec.structs.replace(coming, rate=next_rate, funding_time=when))
     return records
-
-
-class _OpenInterestPush(msgspec.Struct):
-    instId: str
-    oi: float
-    oiCcy: float
-    ts: str = ""
-    oiUsd: str = ""
 
 
 def parse_open_interest(payload: Payload, ts_recv: int) -> list[OpenInterest]:
     """``open-interest`` (and REST ``/api/v5/public/open-interest``): contracts, with the coin amount alongside."""
     channel, data = _push(payload)
     source = _source(channel, endpoints.OPEN_INTEREST_CHANNEL, endpoints.OPEN_INTEREST.path)
+    return _open_interests(source, OPEN_INTEREST_ROWS(data, source), ts_recv)
+
+
+def _open_interests(source: str, rows: list[OpenInterestPush], ts_recv: int) -> list[OpenInterest]:
     records = []
-    for row in decode(data, list[_OpenInterestPush], source=source):
+    for row in rows:
         if not symbols.is_perpetual(row.instId):
             continue
+        symbol, ts_event = _symbol_and_time(row.instId, row.ts, ts_recv, source)
         usd = optional_float(row.oiUsd, field="oiUsd", source=source)
         records.append(
             OpenInterest(
-                oi_contracts=row.oi,
-                oi_base=row.oiCcy,
-                oi_usd=usd,
-                reported=OIUnit.CONTRACTS,
-                conversion_price=usd / row.oiCcy if usd is not None and row.oiCcy else None,
-                **_ws_common(row.instId, row.ts, ts_recv, source),
-            )
-        )
-    return records
-
-
-class _MarkPush(msgspec.Struct):
-    instId: str
-    markPx: float
-    ts: str = ""
-
-
-def parse_mark_price(payload: Payload, ts_recv: int) -> list[Price]:
-    """``mark-price`` (and REST ``/api/v5/public/mark-price``)."""
-    channel, data = _push(payload)
-    source = _source(channel, endpoints.MARK_PRICE_CHANNEL, endpoints.MARK_PRICE.path)
-    return [
-        Price(kind=PriceKind.MARK, price=row.markPx, **_ws_common(row.instId, row.ts, ts_recv, source))
-        for row in decode(data, list[_MarkPush], source=source)
-        if symbols.is_perpetual(row.instId)
-    ]
-
-
-class _IndexPush(msgspec.Struct):
-    instId: str
-    idxPx: float
-    ts: str = ""
-
-
-def parse_index_tickers(payload: Payload, ts_recv: int) -> list[Price]:
-    """``index-tickers``: the index ``BTC-USDT`` is recorded under the swap it prices, ``BTC-USDT-PERP``."""
-    source = f"{WS_SOURCE} index-tickers"
-    _, data = _push(payload)
-    records = []
-    for row in decode(data, list[_IndexPush], source=source):
-        try:
-            symbol = symbols.index_to_canonical(row.instId)
-        except ParseError as error:
-            raise error.located(file=source) from None
-        ts_event = optional_int(row.ts, field="ts", source=source) or ts_recv
-        records.append(
-            Price(
                 venue=VENUE,
                 symbol=symbol,
                 native_symbol=row.instId,
                 ts_event=ts_event,
                 ts_recv=ts_recv,
                 source=source,
-                kind=PriceKind.INDEX,
-                price=row.idxPx,
+                oi_contracts=row.oi,
+                oi_base=row.oiCcy,
+                oi_usd=usd,
+                reported=OIUnit.CONTRACTS,
+                conversion_price=usd / row.oiCcy if usd is not None and row.oiCcy else None,
             )
         )
     return records
 
 
-class _LiquidationDetail(msgspec.Struct):
-    bkPx: float
-    sz: float
-    side: str
-    ts: int
-    posSide: str = ""
+def parse_mark_price(payload: Payload, ts_recv: int) -> list[Price]:
+    """``mark-price`` (and REST ``/api/v5/public/mark-price``)."""
+    channel, data = _push(payload)
+    source = _source(channel, endpoints.MARK_PRICE_CHANNEL, endpoints.MARK_PRICE.path)
+    return _mark_prices(source, MARK_ROWS(data, source), ts_recv)
 
 
-class _LiquidationPush(msgspec.Struct):
-    instId: str
-    details: list[_LiquidationDetail]
-    instType: str = ""
+def _mark_prices(source: str, rows: list[MarkPush], ts_recv: int) -> list[Price]:
+    records = []
+    for row in rows:
+        if symbols.is_perpetual(row.instId):
+            symbol, ts_event = _symbol_and_time(row.instId, row.ts, ts_recv, source)
+            records.append(_price(symbol, row.instId, ts_event, ts_recv, source, PriceKind.MARK, row.markPx))
+    return records
+
+
+def _price(symbol: str, native: str, ts_event: int, ts_recv: int, source: str, kind: PriceKind, price: float) -> Price:
+    return Price(
+        venue=VENUE,
+        symbol=symbol,
+        native_symbol=native,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        source=source,
+        kind=kind,
+        price=price,
+    )
+
+
+def parse_index_tickers(payload: Payload, ts_recv: int) -> list[Price]:
+    """``index-tickers``: the index ``BTC-USDT`` is recorded under the swap it prices, ``BTC-USDT-PERP``."""
+    _, data = _push(payload)
+    return _index_prices(INDEX_ROWS(data, INDEX_SOURCE), ts_recv)
+
+
+def _index_prices(rows: list[IndexPush], ts_recv: int) -> list[Price]:
+    source = INDEX_SOURCE
+    records = []
+    for row in rows:
+        try:
+            symbol = symbols.index_to_canonical(row.instId)
+        except ParseError as error:
+            raise error.located(file=source) from None
+        ts_event = optional_int(row.ts, field="ts", source=source) or ts_recv
+        records.append(_price(symbol, row.instId, ts_event, ts_recv, source, PriceKind.INDEX, row.idxPx))
+    return records
 
 
 def parse_liquidation_orders(
@@ -306,10 +293,16 @@ def parse_liquidation_orders(
     is False (then they raise). Inverse swaps (``BTC-USD-SWAP``) have ``ctVal`` in USD: the notional is
     ``sz x ctVal`` and the quantity that over the bankruptcy price.
     """
-    source = f"{WS_SOURCE} liquidation-orders"
     _, data = _push(payload)
+    return _liquidations(LIQUIDATION_ROWS(data, LIQUIDATION_SOURCE), ts_recv, contract_values, skip_unknown)
+
+
+def _liquidations(
+    rows: list[LiquidationPush], ts_recv: int, contract_values: ContractValues, skip_unknown: bool
+) -> list[Liquidation]:
+    source = LIQUIDATION_SOURCE
     records: list[Liquidation] = []
-    for row in decode(data, list[_LiquidationPush], source=source):
+    for row in rows:
         if not symbols.is_perpetual(row.instId) or (skip_unknown and row.instId not in contract_values):
             continue
         value = contract_value(contract_values, row.instId, source)
@@ -317,7 +310,7 @@ def parse_liquidation_orders(
     return records
 
 
-def _liquidation(inst_id: str, detail: _LiquidationDetail, value: float, ts_recv: int, source: str) -> Liquidation:
+def _liquidation(inst_id: str, detail: LiquidationDetail, value: float, ts_recv: int, source: str) -> Liquidation:
     if detail.posSide in ("long", "short"):
         side = Side(detail.posSide)
     elif detail.side in ("buy", "sell"):
@@ -345,10 +338,44 @@ def _liquidation(inst_id: str, detail: _LiquidationDetail, value: float, ts_recv
     )
 
 
+# ---------------------------------------------------------------- parse_message: one pass over a push
+# OKX writes ``arg`` first: the channel is read off the text, then the whole push decodes once with that channel's
+# rows. Anything else (another key order, bytes, an event, an error code, a bad field) takes the general route,
+# which decodes the envelope, then ``data``, and skips the message or raises the same error as always.
+
+
 def parse_message(
     payload: Payload, ts_recv: int, contract_values: ContractValues, *, interval_h: float = DEFAULT_INTERVAL_H
 ) -> list[Record]:
     """Any public-channel push this package understands; other channels and events yield nothing."""
+    if isinstance(payload, str) and payload.startswith(SNIFF):
+        channel = payload[len(SNIFF) : payload.find('"', len(SNIFF))]
+        decoder = ONE_PASS.get(channel)
+        if decoder is not None:
+            try:
+                message = decoder.decode(payload)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                return _by_channel(payload, ts_recv, contract_values, interval_h)
+            if message.code == "0" and message.arg.channel == channel:
+                return _records(channel, message.data, ts_recv, contract_values, interval_h)
+    return _by_channel(payload, ts_recv, contract_values, interval_h)
+
+
+def _records(
+    channel: str, rows: list[Any], ts_recv: int, contract_values: ContractValues, interval_h: float
+) -> list[Record]:
+    if channel == endpoints.FUNDING_RATE_CHANNEL:
+        return list(_funding_rates(rows, ts_recv, interval_h))
+    if channel == endpoints.OPEN_INTEREST_CHANNEL:
+        return list(_open_interests(OPEN_INTEREST_SOURCE, rows, ts_recv))
+    if channel == endpoints.MARK_PRICE_CHANNEL:
+        return list(_mark_prices(MARK_PRICE_SOURCE, rows, ts_recv))
+    if channel == endpoints.INDEX_TICKERS_CHANNEL:
+        return list(_index_prices(rows, ts_recv))
+    return list(_liquidations(rows, ts_recv, contract_values, True))
+
+
+def _by_channel(payload: Payload, ts_recv: int, contract_values: ContractValues, interval_h: float) -> list[Record]:
     channel, _ = _push(payload)
     if channel == endpoints.FUNDING_RATE_CHANNEL:
         return list(parse_funding_rate(payload, ts_recv, interval_h=interval_h))
