@@ -140,6 +140,20 @@ def test_a_reader_migrates_an_old_file_on_its_first_query(tmp_path: Path) -> Non
     assert reader.query("SELECT version FROM schema_migrations ORDER BY version")["version"].to_list() == [1, 2, 3]
 
 
+def test_a_reader_holding_its_connection_migrates_an_old_file_too(tmp_path: Path) -> None:
+    # e.g. the dashboard, whose requests each hold one read-only connection: after an upgrade it must not fail.
+    path = tmp_path / "old.duckdb"
+    DuckDBStore(path).write({"liquidations": liquidations(3)})
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("DROP TABLE sentiment")
+        conn.execute("DELETE FROM schema_migrations WHERE version >= 3")
+    with DuckDBStore(path, read_only=True, hold=True) as reader:
+        assert reader.schema_version() == latest_version()
+        assert (reader.count("sentiment"), reader.count("liquidations")) == (0, 3)
+        with pytest.raises(StoreError):
+            reader.write({"liquidations": liquidations(1)})  # still read-only after migrating
+
+
 def test_a_file_from_a_newer_perpscope_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "newer.duckdb"
     DuckDBStore(path).close()

@@ -82,7 +82,7 @@ class DuckDBStore(Store):
         # here (an open costs ~15 ms); anything that may write migrates before it returns.
         self._version_checked = self._held is not None or not read_only
         if self._held is not None:
-            self._migrate_if_needed(self.schema_version())
+            self._migrate_held(in_memory)
         elif not read_only:
             self._migrate_if_needed(self._file_version())
 
@@ -163,6 +163,19 @@ class DuckDBStore(Store):
             )
             for migration in pending:
                 self._apply(conn, migration.version, migration.name, migration.sql)
+
+    def _migrate_held(self, in_memory: bool) -> None:
+        """A reader holding its connection read-only cannot migrate through it: after an upgrade it steps aside,
+        migrates through a brief write connection, and reopens read-only (a dashboard must not fail until some
+        writer happens to open the file). Nothing extra is opened when the file is current."""
+        current = self.schema_version()
+        if self.read_only and not in_memory and self._held is not None and current < latest_version():
+            self._held.close()
+            self._held = None
+            self._migrate_if_needed(current)
+            self._held = self._open(read_only=True)
+            return
+        self._migrate_if_needed(current)
 
     def _file_version(self) -> int:
         """The version of a file this store has not opened yet: read on a short read-only open."""
