@@ -238,8 +238,9 @@ def liquidation_totals(
 def bases_present(store: Store, table: str) -> list[str]:
     """The distinct bases (``BTC``) of the symbols stored in ``table``, sorted: for "did you mean" messages."""
     spec = schema.table(table)
-    frame = store.query(f"SELECT DISTINCT split_part(symbol, '-', 1) AS base FROM {spec.name} ORDER BY base")
-    return [str(base) for base in frame["base"].to_list()]
+    # The few distinct symbols first, split here: splitting every stored row first took eight times as long.
+    frame = store.query(f"SELECT DISTINCT symbol FROM {spec.name}")
+    return sorted({str(symbol).split("-", 1)[0] for symbol in frame["symbol"].to_list()})
 
 
 def latest_time(store: Store, table: str, symbol: str | None = None) -> int | None:
