@@ -74,6 +74,18 @@ def test_the_status_line_names_every_counter() -> None:
 def test_the_message_rate_covers_the_last_five_seconds() -> None:
     status = Status()
     status.message("binance ws0", 0)
-    status._recent[0] = time.monotonic() - 6  # a message from six seconds ago no longer counts
+    status._recent[0][0] -= 6  # that message's second is now six seconds ago: it no longer counts
     status.message("binance ws0", 0)
     assert status.rate() == 0.2
+
+
+def test_the_message_rate_keeps_a_minute_of_counts_however_many_messages() -> None:
+    status = Status()
+    second = int(time.monotonic())
+    status._recent.extend([old, 5_000] for old in range(second - 200, second - 1))  # 1 M messages, 199 s
+    for _ in range(3):
+        status.message("binance ws0", 0)
+    kept = list(status._recent)
+    assert len(kept) <= 60  # the seconds of the last minute only, not one entry per message
+    assert kept[-1][1] in (3, 2, 1)  # the new second's count (3 unless the clock ticked over meanwhile)
+    assert all(old > kept[-1][0] - 60 for old, _ in kept)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from collect_helpers import now_ms
@@ -114,3 +115,36 @@ def test_contexts_missed_while_down_lie_in_gaps_of_every_streamed_channel(outcom
             symbol = f"{event.base}-USD-PERP"
             if (symbol, event.mark) not in marks:
                 assert any(s == symbol and c == "mark" and a <= event.ts <= b for s, c, a, b in gaps), event
+
+
+def test_contexts_of_one_coin_read_in_one_millisecond_each_keep_their_own_time(tmp_path: Path) -> None:
+    """Receipt times may repeat (several frames in a millisecond); each coin's ts_event steps past its last one,
+    every record of a frame sharing the frame's stamp, and receipt times stay as received."""
+    connector = HyperliquidConnector(ConnectorSettings(("BTC", "ETH")))
+    dialect = HyperliquidDialect()
+    t = 1_700_000_000_000
+    read = [("BTC", 100.0, t), ("BTC", 101.0, t), ("ETH", 50.0, t), ("BTC", 102.0, t), ("BTC", 103.0, t + 1)]
+    read += [("BTC", 104.0, t + 10), ("ETH", 51.0, t + 10)]
+    records = []
+    for base, mark, received in read:
+        payload = dialect.render(MarkEvent(base, 0, mark, mark - 5.0, 0.0001, 0))[0].payload
+        frame = connector.parse("hyperliquid ws0", payload, received)
+        assert len(frame) == 4 and len({record.ts_event for record in frame}) == 1
+        records += frame
+    marks = [
+        (r.symbol, r.price, r.ts_event, r.ts_recv) for r in records if isinstance(r, Price) and r.kind is PriceKind.MARK
+    ]
+    assert marks == [
+        ("BTC-USD-PERP", 100.0, t, t),
+        ("BTC-USD-PERP", 101.0, t + 1, t),
+        ("ETH-USD-PERP", 50.0, t, t),  # another coin: its own sequence
+        ("BTC-USD-PERP", 102.0, t + 2, t),
+        ("BTC-USD-PERP", 103.0, t + 3, t + 1),  # the clock moved on by less than the stamps: they go on
+        ("BTC-USD-PERP", 104.0, t + 10, t + 10),  # caught up: receipt time again
+        ("ETH-USD-PERP", 51.0, t + 10, t + 10),
+    ]
+    with DuckDBStore(tmp_path / "burst.duckdb") as store:
+        store.write_records(records)
+        stored = store.query("SELECT symbol, price, ts_event FROM prices WHERE kind = 'mark' ORDER BY symbol, ts_event")
+        assert stored.rows() == [(symbol, price, ts_event) for symbol, price, ts_event, _ in sorted(marks)]
+        assert store.count("open_interest") == store.count("funding") == 7  # every frame stored once

@@ -73,7 +73,8 @@ class Collector:
         await self._stop.wait()
         watcher.cancel()
         await self._cancel([task for tasks in self._venue_tasks.values() for task in tasks] + list(self._backfills))
-        await flusher  # the last flush, after every producer has stopped
+        await flusher  # it ends at the stop (after finishing a write it may be in)...
+        await self.flush()  # ...so the last batch is taken only once every producer has stopped
         for connector in self.connectors:
             await connector.http.close()
 
@@ -223,9 +224,12 @@ class Collector:
         loop = asyncio.get_running_loop()
         interval = self.settings.writer.flush_interval_s
         deadline = loop.time() + interval
-        while not self._stop.is_set():
+        while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=max(0.0, deadline - loop.time()))
+                async with asyncio.timeout_at(deadline):
+                    await self._stop.wait()
+            if self._stop.is_set():
+                return  # run() flushes last, after the producers have stopped
             deadline = max(deadline + interval, loop.time())
             await self.flush()
 

@@ -6,16 +6,20 @@ means the connection is dead even if TCP has not noticed: a half-open socket), a
 backoff and jitter. The caller only sees :class:`Frame` and, after each reconnect, one :class:`Reconnected`
 naming the span in which frames may have been missed.
 
-Receipt times (ms) are strictly increasing within a session: frames read in the same millisecond get consecutive
-milliseconds. Venues whose messages carry no time of their own (Hyperliquid's asset contexts) are keyed by
-receipt time, and would otherwise lose all but one of a burst.
+Receipt times (ms) are the wall clock when the frame was read, never ahead of it: frames read in one millisecond
+share it. A venue whose messages carry no time of their own makes its keys unique in its own connector.
+
+Cancelling the consumer always ends the session. Two things make that so under load, when frames are already
+buffered and ``recv`` returns without suspending: the receive timeout is ``asyncio.timeout`` (Python 3.11's
+``asyncio.wait_for`` swallows a cancellation that arrives as the awaited ``recv`` completes, and with a frame
+always waiting it always does), and the session yields to the event loop once per time slice, so timers
+(the flush, the stop) and other streams run however fast frames arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -24,10 +28,13 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
+from websockets.protocol import State
 
 from perpscope.errors import NetworkError
 
 Connect = Callable[..., Any]  # ``websockets.asyncio.client.connect`` or a stand-in with its signature
+CLOSE_TIMEOUT_S = 1.0  # how long a closing handshake may take before the TCP connection is dropped
+TIME_SLICE_S = 0.005  # longest a session reads buffered frames (and its consumer handles them) before yielding
 
 
 @dataclass(frozen=True)
@@ -110,8 +117,6 @@ async def frames(
         connected_once, failures = True, 0
         try:
             async for frame in _receive(connection, spec, settings):
-                if frame.ts_recv <= last_seen:  # strictly increasing: frames read in one burst stay distinct
-                    frame = dataclasses.replace(frame, ts_recv=last_seen + 1)
                 last_seen = frame.ts_recv
                 yield frame
         except _Lost as lost:
@@ -124,7 +129,7 @@ async def frames(
 async def _open(spec: StreamSpec, settings: SessionSettings, open_connection: Connect) -> ClientConnection:
     try:
         connection: ClientConnection = await open_connection(
-            spec.url, open_timeout=settings.open_timeout_s, max_size=2**24, close_timeout=1
+            spec.url, open_timeout=settings.open_timeout_s, max_size=2**24, close_timeout=CLOSE_TIMEOUT_S
         )
         for position, message in enumerate(spec.subscribe):
             if position and spec.subscribe_interval_s:
@@ -139,11 +144,12 @@ async def _receive(connection: ClientConnection, spec: StreamSpec, settings: Ses
     loop = asyncio.get_running_loop()
     last_frame = loop.time()
     next_heartbeat = last_frame + settings.heartbeat_s
+    slice_end = last_frame + TIME_SLICE_S
     while True:
         deadline = last_frame + settings.stale_after_s
-        wake = min(deadline, next_heartbeat) if spec.heartbeat else deadline
         try:
-            message = await asyncio.wait_for(connection.recv(), timeout=max(0.0, wake - loop.time()))
+            async with asyncio.timeout_at(min(deadline, next_heartbeat) if spec.heartbeat else deadline):
+                message = await connection.recv()
         except TimeoutError:
             if loop.time() >= deadline:
                 raise _Lost(f"stale: no data for {settings.stale_after_s:g} s") from None
@@ -152,9 +158,16 @@ async def _receive(connection: ClientConnection, spec: StreamSpec, settings: Ses
             continue
         except (OSError, WebSocketException) as error:
             raise _Lost(_describe(error)) from None
+        frame = Frame(spec.key, now_ms(), message if isinstance(message, str) else _text(message))
         last_frame = loop.time()
-        text = message if isinstance(message, str) else bytes(message).decode("utf-8", errors="replace")
-        yield Frame(spec.key, now_ms(), text)
+        if last_frame >= slice_end:  # a buffered frame is returned without suspending: let the loop run
+            await asyncio.sleep(0)
+            slice_end = loop.time() + TIME_SLICE_S
+        yield frame
+
+
+def _text(message: bytes | bytearray | memoryview) -> str:
+    return bytes(message).decode("utf-8", errors="replace")
 
 
 async def _send(connection: ClientConnection, text: str) -> None:
@@ -165,8 +178,16 @@ async def _send(connection: ClientConnection, text: str) -> None:
 
 
 async def _close(connection: ClientConnection) -> None:
-    with contextlib.suppress(OSError, TimeoutError, WebSocketException):  # it is being abandoned anyway
-        await asyncio.wait_for(connection.close(), timeout=1.0)
+    """The closing handshake, which websockets ends by dropping the TCP connection after ``CLOSE_TIMEOUT_S``;
+    the outer bound is longer so it never cuts that short, which would leave the socket open and the venue
+    waiting on it. Cancelled meanwhile (shutdown), the connection is dropped at once."""
+    try:
+        with contextlib.suppress(OSError, TimeoutError, WebSocketException):  # it is being abandoned anyway
+            async with asyncio.timeout(CLOSE_TIMEOUT_S + 1.0):
+                await connection.close()
+    finally:
+        if connection.state is not State.CLOSED:
+            connection.transport.abort()
 
 
 def _describe(error: BaseException) -> str:

@@ -11,6 +11,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+RATE_HORIZON_S = 60  # the longest window a rate can be asked for
+
 
 @dataclass
 class StreamCounters:
@@ -29,7 +31,9 @@ class Status:
     gaps: int = 0  # spans recorded as not backfillable
     backfilled: int = 0  # records added by backfill
     poll_failures: int = 0
-    _recent: deque[float] = field(default_factory=deque)  # monotonic times of the last messages, for msg/s
+    # Messages per whole monotonic second, the last RATE_HORIZON_S of them: bounded whatever the message rate,
+    # and whether or not anyone reads the rate.
+    _recent: deque[list[int]] = field(default_factory=deque)
 
     def stream(self, key: str) -> StreamCounters:
         return self.streams.setdefault(key, StreamCounters())
@@ -38,14 +42,18 @@ class Status:
         counters = self.stream(key)
         counters.messages += 1
         counters.last_message_ms = ts_recv
-        self._recent.append(time.monotonic())
-
-    def rate(self, window_s: float = 5.0) -> float:
-        """Messages per second over the last ``window_s`` seconds."""
-        horizon = time.monotonic() - window_s
-        while self._recent and self._recent[0] < horizon:
+        second = int(time.monotonic())
+        if self._recent and self._recent[-1][0] == second:
+            self._recent[-1][1] += 1
+            return
+        self._recent.append([second, 1])
+        while self._recent[0][0] <= second - RATE_HORIZON_S:
             self._recent.popleft()
-        return len(self._recent) / window_s
+
+    def rate(self, window_s: int = 5) -> float:
+        """Messages per second over the last ``window_s`` whole seconds, the current one included."""
+        first = int(time.monotonic()) - window_s + 1
+        return sum(count for second, count in self._recent if second >= first) / window_s
 
     @property
     def messages(self) -> int:

@@ -1,7 +1,12 @@
 """Hyperliquid perpetuals for the collector: ``activeAssetCtx`` per coin over one websocket (predicted funding,
 open interest, mark and oracle prices), and settled hourly funding followed through the POST ``/info``
 ``fundingHistory`` query, which also backfills it. The public feeds carry no liquidation flag, so this venue
-collects no liquidations; open interest and prices have no history to refill a reconnect from."""
+collects no liquidations; open interest and prices have no history to refill a reconnect from.
+
+Contexts carry no venue time: their ``ts_event`` is the receipt time, made strictly increasing per coin here, so
+that contexts of one coin read in the same millisecond (a burst after a pause) keep distinct keys instead of being
+taken for repeats. A coin's contexts come far below 1,000 a second, so the stamp stays at its receipt time or
+within a few milliseconds after it; ``ts_recv`` is left as received."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
+import msgspec
 
 from perpscope.collect import paging
 from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
@@ -41,6 +47,7 @@ class HyperliquidConnector:
         self.urls = endpoints.URLS.with_overrides(rest=settings.urls.rest, websocket=settings.urls.websocket)
         bucket = TokenBucket.for_limit(CAPABILITIES.rate_limit, http.budget_share)
         self.http = HttpClient(self.urls.rest, bucket, http, transport)
+        self._stamps: dict[str, int] = {}  # symbol -> the last ts_event given to its contexts
 
     def streams(self) -> list[StreamPlan]:
         if not self.coins:
@@ -62,8 +69,22 @@ class HyperliquidConnector:
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         if key.split(" ")[-1].startswith("ws"):
-            return parse.parse_message(payload, ts_recv)  # pongs and subscription answers yield nothing
+            return self._stamp(parse.parse_message(payload, ts_recv))  # pongs and answers yield nothing
         raise ParseError(f"unknown Hyperliquid stream key {key!r}", file="recording")
+
+    def _stamp(self, records: list[Record]) -> list[Record]:
+        """Each coin's ``ts_event`` one past its previous one when the clock has not moved on (module doc)."""
+        stamps: dict[str, int] = {}
+        for record in records:
+            if record.symbol not in stamps:
+                stamps[record.symbol] = max(record.ts_event, self._stamps.get(record.symbol, record.ts_event - 1) + 1)
+        self._stamps.update(stamps)
+        return [
+            record
+            if record.ts_event == stamps[record.symbol]
+            else msgspec.structs.replace(record, ts_event=stamps[record.symbol])
+            for record in records
+        ]
 
     def can_backfill(self, channel: Channel) -> bool:
         return channel is Channel.FUNDING_SETTLED
