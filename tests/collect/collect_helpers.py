@@ -1,13 +1,16 @@
-"""Shared by the collector tests: a port nobody listens on, the CLI with the collect commands, store keys."""
+"""Shared by the collector tests: a port nobody listens on, the CLI with the collect commands, store keys, waiting
+for a scenario's faults to play out."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from typing import Any
 
 import click
 
+from perpscope.collect.collector import Collector
 from perpscope.store import schema
 from perpscope.store.base import Store
 
@@ -40,6 +43,14 @@ def stored_keys(store: Store, table: str) -> list[tuple[Any, ...]]:
     """Natural keys of every row in ``table``, repeats kept (a repeat would be a duplicate)."""
     spec = schema.table(table)
     return [tuple(row) for row in store.query(f"SELECT {', '.join(spec.key)} FROM {spec.name}").iter_rows()]
+
+
+async def settled(collector: Collector, reconnects: int, limit_s: float) -> None:
+    """Until the collector has reconnected ``reconnects`` times and runs no backfill, or ``limit_s`` has passed
+    (the test then says what is missing): a scenario's faults have all played out before it is stopped."""
+    deadline = time.monotonic() + limit_s
+    while (collector.status.reconnects < reconnects or collector.backfilling) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
 
 
 def now_ms() -> int:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pytest
-from collect_helpers import now_ms, stored_keys
+from collect_helpers import now_ms, settled, stored_keys
 
 from perpscope.collect.collector import Collector, CollectorSettings
 from perpscope.collect.connector import Connector, ConnectorSettings, Intervals, VenueUrls
@@ -39,6 +39,10 @@ STREAM_FAULTS = FaultPlan(
 TABLES = ("liquidations", "prices", "funding", "open_interest")
 UNFILLABLE = {"funding_predicted", "index", "liquidations", "mark"}  # streamed, and no REST history
 STEPS = 420  # 10 ms apart: about 4.2 s of market, two symbols
+# No frame for this long is a dead connection: the half-open fault (a stall that never ends) trips it, and it is
+# well above any pause a loaded machine causes (at 1 s, a slow test run recorded an extra stale gap).
+STALE_S = 3.0
+RECONNECTS = 2  # the abort and the stall
 
 
 def _http_faults(polled: str, history: str, eth: str = "symbol=ETHUSDT", btc: str = "symbol=BTCUSDT") -> FaultPlan:
@@ -123,7 +127,7 @@ async def _collect_through_faults(case: VenueCase, store: DuckDBStore) -> Outcom
         settings = ConnectorSettings(("BTC", "ETH"), Intervals(open_interest_s=0.2, funding_s=0.2), urls)
         # The fake venue has no request budget: polls every 0.2 s may exceed a real venue's.
         http = HttpSettings(timeout_s=2.0, max_attempts=3, backoff_initial_s=0.05, budget_share=20.0)
-        session = SessionSettings(stale_after_s=1.0, backoff_initial_s=0.05, jitter=0.2)
+        session = SessionSettings(stale_after_s=STALE_S, backoff_initial_s=0.05, jitter=0.2)
         collector = Collector(
             [case.connector(settings, http)],
             store,
@@ -134,9 +138,8 @@ async def _collect_through_faults(case: VenueCase, store: DuckDBStore) -> Outcom
             await asyncio.sleep(0.01)
         started = now_ms() + 200
         await venue.play(scripted(("BTC", "ETH"), STEPS, started, step_ms=10))
-        await asyncio.sleep(0.6)  # the last polls and flush; less than the stale threshold
-        while collector.backfilling:
-            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.6)  # the last polls and flush
+        await settled(collector, RECONNECTS, 2 * STALE_S)
         collector.stop()
         await running
         return Outcome(case, venue, collector, store, started)
@@ -203,7 +206,7 @@ def test_gaps_name_their_cause_and_only_channels_without_history(outcome: Outcom
     assert {channel for channel, _ in rows} == UNFILLABLE
     assert {reason for _, reason in rows} == {
         "ConnectionClosedError: no close frame received or sent",
-        "stale: no data for 1 s",
+        f"stale: no data for {STALE_S:g} s",
     }
     per_symbol = outcome.store.query(
         "SELECT symbol, count(*) AS n FROM gaps WHERE channel = 'liquidations' GROUP BY symbol ORDER BY symbol"
@@ -218,7 +221,7 @@ def test_refilled_spans_are_recorded_as_backfilled(outcome: Outcome) -> None:
     for channel in sorted(case.refilled_on_reconnect):
         for symbol in ("BTC-USDT-PERP", "ETH-USDT-PERP"):
             expected += [(symbol, channel, "ConnectionClosedError: no close frame received or sent")]
-            expected += [(symbol, channel, "stale: no data for 1 s")]
+            expected += [(symbol, channel, f"stale: no data for {STALE_S:g} s")]
     assert sorted(row[:3] for row in rows) == sorted(expected)
     assert all(span >= 2_000 for *_, span in rows)  # at least the two 1-s edges around each outage
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from collect_helpers import now_ms
+from collect_helpers import now_ms, settled
 
 from perpscope.collect.collector import Collector, CollectorSettings
 from perpscope.collect.connector import ConnectorSettings, Intervals, VenueUrls
@@ -31,6 +31,10 @@ FAULTS = FaultPlan(
     malformed_before=(20, 21),
     http=(HttpFault(INFO_PATH, (2,), 429, retry_after_s=1), HttpFault(INFO_PATH, (3,), 503, query='"coin":"ETH"')),
 )
+
+
+STALE_S = 3.0  # well above any pause a loaded machine causes; the stall (never resumed) trips it
+RECONNECTS = 2  # the abort and the stall
 
 
 @dataclass
@@ -53,7 +57,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
                 ("BTC", "ETH"), Intervals(funding_s=0.3), VenueUrls(venue.rest_url, venue.websocket_url)
             )
             http = HttpSettings(timeout_s=2.0, max_attempts=3, backoff_initial_s=0.05, budget_share=20.0)
-            session = SessionSettings(stale_after_s=1.0, backoff_initial_s=0.05, jitter=0.2)
+            session = SessionSettings(stale_after_s=STALE_S, backoff_initial_s=0.05, jitter=0.2)
             collector = Collector(
                 [HyperliquidConnector(settings, http)],
                 store,
@@ -65,6 +69,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
             started = now_ms() + 200
             await venue.play(scripted(("BTC", "ETH"), 300, started, step_ms=10))
             await asyncio.sleep(0.7)  # one more round of the funding follow-up, then the last flush
+            await settled(collector, RECONNECTS, 2 * STALE_S)
             collector.stop()
             await running
             return Outcome(venue, collector, store, started)
@@ -75,7 +80,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
 def test_the_collector_survived(outcome: Outcome) -> None:
     status = outcome.collector.status
     assert outcome.collector.errors == {}
-    assert (status.reconnects, status.malformed) == (2, 2)
+    assert (status.reconnects, status.malformed) == (RECONNECTS, 2)
     assert outcome.venue.ledger.requests[INFO_PATH] >= 4
 
 
