@@ -57,10 +57,14 @@ for module in (
 
 
 def main() -> None:
+    """Ctrl-C at any moment ends with one line and code 130 (the shell's for SIGINT), never a traceback: click
+    turns one inside a command into Abort, one outside it (setting up, closing) arrives as KeyboardInterrupt."""
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        fail("aborted", code=130)
+    except KeyboardInterrupt:
+        fail("interrupted", code=130)
+    except click.exceptions.Abort as abort:
+        fail("interrupted" if isinstance(abort.__cause__, KeyboardInterrupt) else "aborted", code=130)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
