@@ -118,3 +118,18 @@ def test_replay_command_reports_its_counts(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "1 files, 3 frames (0 malformed, skipped): 3 records parsed, 3 new to the store" in first.output
     assert "3 records parsed, 0 new to the store" in second.output
+
+
+def test_ctrl_c_before_a_command_handles_it_is_one_line_and_status_130() -> None:
+    """SIGINT while a command is still setting up (collect installs its own handler only once running)."""
+    interrupted = (
+        "import os, signal, time\n"
+        "from perpscope.cli import cli, main\n"
+        "@cli.command('nap')\n"
+        "def nap() -> None:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(10)\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", interrupted, "nap"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr.strip()) == (130, "", "error: interrupted")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 
 import pytest
 from collect_helpers import closed_port, now_ms
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.protocol import State
 
 from perpscope.collect.session import Frame, Reconnected, SessionSettings, StreamSpec, backoff_delay, frames
 from perpscope.errors import NetworkError
@@ -132,3 +134,52 @@ def test_subscribe_messages_then_heartbeats_are_sent() -> None:
     items = asyncio.run(scenario())
     assert [item.payload for item in items if isinstance(item, Frame)] == ["pong", "pong", "pong"]
     assert received[:5] == ["sub-1", "sub-2", "ping", "ping", "ping"]
+
+
+class _AlwaysBuffered:
+    """A connection whose next frame is always already there: ``recv`` returns without suspending, as it does
+    when the socket has delivered more than the collector has parsed yet."""
+
+    state = State.CLOSED  # nothing to drop when the session lets go of it
+
+    def __init__(self) -> None:
+        self.read = 0
+
+    async def send(self, text: str) -> None:
+        pass
+
+    async def recv(self) -> str:
+        self.read += 1
+        return str(self.read)
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_session_with_frames_always_waiting_lets_the_loop_run_and_can_be_cancelled() -> None:
+    limit = 300_000  # frames the consumer would read if neither the timer nor the cancellation got through
+
+    async def scenario() -> tuple[float, bool, int]:
+        connection = _AlwaysBuffered()
+
+        async def opened(*args: object, **options: object) -> _AlwaysBuffered:
+            return connection
+
+        async def consume() -> None:
+            async for _ in frames(StreamSpec("flood ws0", "ws://flood"), FAST, open_connection=opened):
+                if connection.read >= limit:
+                    return
+
+        loop = asyncio.get_running_loop()
+        consumer = asyncio.create_task(consume())
+        started = loop.time()
+        await asyncio.sleep(0.05)  # a timer, like the flush's and the stop's
+        late = loop.time() - started - 0.05
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+        return late, consumer.cancelled(), connection.read
+
+    late, cancelled, read = asyncio.run(scenario())
+    assert late < 0.5  # within a few 5 ms slices, not after the whole flood
+    assert cancelled and read < limit  # the cancellation ended the session; it was not swallowed
