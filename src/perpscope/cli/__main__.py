@@ -1,5 +1,5 @@
 """``python -m perpscope.cli``: the same as the ``perpscope`` command."""
 
-from perpscope.cli import main
+from perpscope.entry import run
 
-main()
+run()
