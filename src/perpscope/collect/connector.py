@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from perpscope.collect.http import HttpClient
+import httpx
+
+from perpscope.collect.http import HttpClient, HttpSettings, TokenBucket
 from perpscope.collect.session import StreamSpec
 from perpscope.models import Record
 from perpscope.venues.capabilities import Channel, VenueCapabilities
+from perpscope.venues.endpoints import BaseUrls
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,20 @@ class ConnectorSettings:
     symbols: tuple[str, ...]  # bases (``BTC``) or canonical symbols
     intervals: Intervals = field(default_factory=Intervals)
     urls: VenueUrls = field(default_factory=VenueUrls)
+
+
+def venue_client(
+    urls: BaseUrls,
+    capabilities: VenueCapabilities,
+    settings: ConnectorSettings,
+    http: HttpSettings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> tuple[BaseUrls, HttpClient]:
+    """A venue's base URLs with the settings' overrides (a fake venue in tests, the simulator), and an HTTP client
+    kept within the venue's published rate budget."""
+    chosen = urls.with_overrides(rest=settings.urls.rest, websocket=settings.urls.websocket)
+    bucket = TokenBucket.for_limit(capabilities.rate_limit, http.budget_share)
+    return chosen, HttpClient(chosen.rest, bucket, http, transport)
 
 
 class Connector(Protocol):

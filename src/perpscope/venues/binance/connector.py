@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 import httpx
 
 from perpscope.collect import paging
-from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
-from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan, venue_client
+from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
 from perpscope.models import RatioKind, Record
@@ -43,9 +43,7 @@ class BinanceConnector:
     ):
         self.settings = settings
         self.natives = tuple(_native(symbol) for symbol in settings.symbols)
-        self.urls = endpoints.URLS.with_overrides(rest=settings.urls.rest, websocket=settings.urls.websocket)
-        bucket = TokenBucket.for_limit(CAPABILITIES.rate_limit, http.budget_share)
-        self.http = HttpClient(self.urls.rest, bucket, http, transport)
+        self.urls, self.http = venue_client(endpoints.URLS, CAPABILITIES, settings, http, transport)
 
     def streams(self) -> list[StreamPlan]:
         per_socket = (CAPABILITIES.symbols_per_socket or 200) // STREAMS_PER_SYMBOL

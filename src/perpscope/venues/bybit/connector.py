@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import httpx
 
 from perpscope.collect import paging
-from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
-from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan, venue_client
+from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
 from perpscope.models import Record
@@ -39,9 +39,7 @@ class BybitConnector:
     ):
         self.settings = settings
         self.natives = tuple(_native(symbol) for symbol in settings.symbols)
-        self.urls = endpoints.URLS.with_overrides(rest=settings.urls.rest, websocket=settings.urls.websocket)
-        bucket = TokenBucket.for_limit(CAPABILITIES.rate_limit, http.budget_share)
-        self.http = HttpClient(self.urls.rest, bucket, http, transport)
+        self.urls, self.http = venue_client(endpoints.URLS, CAPABILITIES, settings, http, transport)
         self.merger = TickerMerger()  # deltas apply to the latest snapshot; a reconnect brings a new snapshot
 
     def streams(self) -> list[StreamPlan]:

@@ -17,8 +17,8 @@ import httpx
 import msgspec
 
 from perpscope.collect import paging
-from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan
-from perpscope.collect.http import DEFAULT_HTTP, HttpClient, HttpSettings, TokenBucket
+from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan, venue_client
+from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
 from perpscope.models import Record
@@ -44,9 +44,7 @@ class HyperliquidConnector:
     ):
         self.settings = settings
         self.coins = tuple(_coin(symbol) for symbol in settings.symbols)
-        self.urls = endpoints.URLS.with_overrides(rest=settings.urls.rest, websocket=settings.urls.websocket)
-        bucket = TokenBucket.for_limit(CAPABILITIES.rate_limit, http.budget_share)
-        self.http = HttpClient(self.urls.rest, bucket, http, transport)
+        self.urls, self.http = venue_client(endpoints.URLS, CAPABILITIES, settings, http, transport)
         self._stamps: dict[str, int] = {}  # symbol -> the last ts_event given to its contexts
 
     def streams(self) -> list[StreamPlan]:
