@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class WriterSettings:
     flush_interval_s: float = 1.0  # the loss bound on SIGKILL without the recorder
-    max_batch: int = 50_000  # a larger backlog is flushed at once rather than waiting for the tick
     source_prefix: str = ""  # put before every record's source ("sim " for the simulator: labelled as such)
 
 
@@ -44,11 +43,6 @@ class BatchWriter:
         if prefix:
             records = [msgspec.structs.replace(record, source=prefix + record.source) for record in records]
         self._pending.extend(records)
-
-    @property
-    def full(self) -> bool:
-        """A backlog that should not wait for the next tick."""
-        return len(self._pending) >= self.settings.max_batch
 
     @property
     def pending(self) -> int:
