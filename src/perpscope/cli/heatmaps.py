@@ -13,7 +13,6 @@ import click
 import numpy as np
 
 from perpscope.analytics.heatmap import validate
-from perpscope.analytics.heatmap.chart import heatmap_html, heatmap_json, heatmap_png
 from perpscope.analytics.heatmap.config import ESTIMATED
 from perpscope.analytics.heatmap.outputs import Heatmap, format_usd
 from perpscope.analytics.heatmap.simulated import SimulatedScore
@@ -49,6 +48,9 @@ def heatmap(
     as_json: bool,
 ) -> None:
     """The estimated liquidation heatmap: USD of liquidation levels per price bin over time, longs and shorts."""
+    # matplotlib loads here, for this command, not at every start of the command line (about 0.3 s)
+    from perpscope.analytics.heatmap.chart import heatmap_html, heatmap_json, heatmap_png
+
     api = app.api(read_only=True)
     try:
         result = api.heatmap(symbol, span, until, _venues(venues), column)
