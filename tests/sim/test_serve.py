@@ -104,6 +104,14 @@ def test_a_minute_of_records_becomes_one_mark_event() -> None:
     ]
 
 
+def test_each_venue_serves_the_margin_table_the_simulator_liquidates_with() -> None:
+    config = RunConfig(scenario("quiet", positions=50), seed=1)
+    with SimServer(config) as server:
+        for spec in config.venues:
+            assert server.venues[spec.name].venue.state.tiers == {"BTC": spec.table.brackets}
+        assert server.venues["binance"].venue.state.tiers["BTC"][0].mmr == 0.004  # METHOD.md's BTCUSDT tier 1
+
+
 # -- served and collected --------------------------------------------------------------------------------------
 
 

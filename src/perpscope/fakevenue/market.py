@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from perpscope.models import Side
+from perpscope.models import MarginBracket, Side
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,26 @@ class TakerEvent:
     sell_volume: float
 
 
-Event = LiquidationEvent | MarkEvent | FundingSettlement | OpenInterestEvent | CandleEvent | RatioEvent | TakerEvent
+@dataclass(frozen=True)
+class MarginTiersEvent:
+    """The margin tiers (risk limits, position tiers) a venue publishes for ``base`` from ``ts`` on, in its own
+    unit: USD notional, or base units for venues that tier by position size. Served by REST only."""
+
+    base: str
+    ts: int
+    brackets: tuple[MarginBracket, ...]
+
+
+Event = (
+    LiquidationEvent
+    | MarkEvent
+    | FundingSettlement
+    | OpenInterestEvent
+    | CandleEvent
+    | RatioEvent
+    | TakerEvent
+    | MarginTiersEvent
+)
 
 
 def scripted(bases: tuple[str, ...], count: int, start_ms: int, step_ms: int = 10) -> Iterator[Event]:

@@ -16,6 +16,7 @@ from perpscope.fakevenue.market import (
     RatioEvent,
     TakerEvent,
 )
+from perpscope.models import MarginBracket
 
 
 @dataclass
@@ -27,6 +28,7 @@ class MarketState:
     candles: dict[str, list[CandleEvent]] = field(default_factory=lambda: defaultdict(list))
     ratios: dict[str, list[RatioEvent]] = field(default_factory=lambda: defaultdict(list))
     takers: dict[str, list[TakerEvent]] = field(default_factory=lambda: defaultdict(list))
+    tiers: dict[str, tuple[MarginBracket, ...]] = field(default_factory=dict)  # base -> the latest published
 
     def apply(self, event: Event) -> None:
         if isinstance(event, FundingSettlement):
@@ -41,8 +43,10 @@ class MarketState:
             self.candles[event.base].append(event)
         elif isinstance(event, RatioEvent):
             self.ratios[event.base].append(event)
-        else:
+        elif isinstance(event, TakerEvent):
             self.takers[event.base].append(event)
+        else:
+            self.tiers[event.base] = event.brackets
 
 
 Row = TypeVar("Row", FundingSettlement, OpenInterestEvent, CandleEvent, RatioEvent, TakerEvent)

@@ -30,6 +30,7 @@ from perpscope.fakevenue.market import (
     Event,
     FundingSettlement,
     LiquidationEvent,
+    MarginTiersEvent,
     MarkEvent,
     OpenInterestEvent,
     RatioEvent,
@@ -50,6 +51,7 @@ from perpscope.models import (
 )
 from perpscope.sim.market import Market, RunConfig, StepResult
 from perpscope.sim.run import paced
+from perpscope.sim.venues import BASE
 
 DIALECTS: dict[str, Callable[[], Dialect]] = {"binance": BinanceDialect, "bybit": BybitDialect, "okx": OkxDialect}
 DEFAULT_PORT = SIM_PORT  # binance; bybit and okx take the next ports (the ``sim`` collect profile's URLs)
@@ -156,6 +158,7 @@ class SimServer:
                 venue.__enter__()
                 started.append(venue)
                 venue.venue.clock = self._clock
+            self._publish_tiers()
         except BaseException:
             for venue in started:
                 venue.__exit__(None, None, None)
@@ -167,6 +170,13 @@ class SimServer:
     ) -> None:
         for venue in self.venues.values():
             venue.__exit__(kind, error, trace)
+
+    def _publish_tiers(self) -> None:
+        """Each venue's margin table, as its tier endpoint serves it: the collector stores the brackets the
+        simulator liquidates with, as it would store a real venue's."""
+        for spec in self.market.config.venues:
+            event = MarginTiersEvent(BASE, self.market.ts, spec.table.brackets)
+            self.venues[spec.name].publish_all([event])
 
     def _clock(self) -> int:
         return self.market.ts  # the venues' server time is the simulated time
