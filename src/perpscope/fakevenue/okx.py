@@ -1,6 +1,7 @@
 """OKX v5 swaps, as the fake venue speaks it: ``op``/``args`` subscriptions answered by ``event`` messages,
 ``{"arg", "data"}`` pushes with sizes in contracts, ``{"code", "data"}`` REST answers with history newest first and
-``after``/``before`` timestamp cursors, and the instruments list that gives each swap's contract value.
+``after``/``before`` timestamp cursors, and the instruments list that gives each swap's contract value. Position
+tiers, candles and the rubik statistics are served by ``okx_data``.
 
 The records beside each rendering are what a correct collector makes of it, written from the documented
 semantics, independently of the parsers under test.
@@ -12,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from perpscope.fakevenue import okx_data
 from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
 from perpscope.fakevenue.market import Event, FundingSettlement, LiquidationEvent, MarkEvent, OpenInterestEvent
 from perpscope.fakevenue.state import MarketState, window
@@ -32,7 +34,7 @@ FUNDING_PATH = "/api/v5/public/funding-rate-history"
 OPEN_INTEREST_HIST_PATH = "/api/v5/rubik/stat/contracts/open-interest-history"
 INTERVAL_H = 8.0
 EIGHT_HOURS_MS = 28_800_000
-CONTRACT_VALUES = {"BTC": 0.01, "ETH": 0.1}  # ctVal of the linear USDT swaps, in coins
+CONTRACT_VALUES = okx_data.CONTRACT_VALUES  # ctVal of the linear USDT swaps, in coins
 LIQUIDATIONS_STREAM = "liquidation-orders:SWAP"
 
 
@@ -112,6 +114,8 @@ class OkxDialect:
         path, query = request.path, request.query
         if path == INSTRUMENTS_PATH:
             return _instruments(state)
+        if path in okx_data.HANDLERS:
+            return okx_data.HANDLERS[path](query, state)
         base = query.get("instId", "").upper().split("-")[0]
         limit = min(int(query.get("limit", 100)), self.page_cap or 400)
         if path == FUNDING_PATH:
@@ -119,9 +123,11 @@ class OkxDialect:
             start = before + 1 if before is not None else None
             end = after - 1 if after is not None else None
             return _funding_history(window(state.funding[base], start, end, limit, newest_first=True))
-        if path == OPEN_INTEREST_HIST_PATH:
-            start, end, limit = _optional_int(query.get("begin")), _optional_int(query.get("end")), min(limit, 100)
-            return _open_interest_history(window(state.open_interest[base], start, end, limit, newest_first=True))
+        if path == OPEN_INTEREST_HIST_PATH:  # rubik: rows newer than ``begin``, older than ``end``
+            begin, end = _optional_int(query.get("begin")), _optional_int(query.get("end"))
+            start, stop = (begin + 1 if begin is not None else None), (end - 1 if end is not None else None)
+            rows = window(state.open_interest[base], start, stop, min(limit, 100), newest_first=True)
+            return _open_interest_history(rows)
         return None
 
 

@@ -18,6 +18,8 @@ BUSINESS_WEBSOCKET = "wss://ws.okx.com:8443/ws/v5/business"
 
 INST_TYPE = "SWAP"
 _PAGE = ("after", "before", "limit")  # cursors are timestamps: ``after`` pages to older rows
+# Rubik statistics: ``begin``/``end`` are exclusive ("records newer/earlier than the requested ts"), newest first.
+_RUBIK = ("period", "begin", "end", "limit")
 RUBIK_PERIODS = ("5m", "15m", "30m", "1H", "2H", "4H", "6H", "12H", "1D")
 
 INSTRUMENTS = RestEndpoint("/api/v5/public/instruments", required=("instType",), optional=("instId",))
@@ -30,32 +32,47 @@ FUNDING_RATE_HISTORY = RestEndpoint(
     note="newest first; about the last 3 months; 10 requests/2 s",
 )
 OPEN_INTEREST = RestEndpoint("/api/v5/public/open-interest", required=("instType",), optional=("instId",))
+POSITION_TIERS = RestEndpoint(
+    "/api/v5/public/position-tiers",
+    required=("instType", "tdMode"),
+    optional=("instFamily", "instId", "tier"),
+    note="SWAP tiers per instrument family (up to 5 a request), minSz/maxSz in contracts; 10 requests/2 s",
+)
+TIERS_MARGIN_MODE = "cross"  # tdMode is required; the tiers asked for are cross margin's
 MARK_PRICE = RestEndpoint("/api/v5/public/mark-price", required=("instType",), optional=("instId",))
-CANDLES = RestEndpoint("/api/v5/market/candles", ("instId",), ("bar", *_PAGE), page_limit=300, note="recent")
-HISTORY_CANDLES = RestEndpoint("/api/v5/market/history-candles", ("instId",), ("bar", *_PAGE), page_limit=100)
+CANDLES = RestEndpoint(
+    "/api/v5/market/candles", ("instId",), ("bar", *_PAGE), page_limit=300, note="the latest 1,440 rows; 40/2 s"
+)
+HISTORY_CANDLES = RestEndpoint(
+    "/api/v5/market/history-candles",
+    ("instId",),
+    ("bar", *_PAGE),
+    page_limit=100,
+    note="rows [ts, o, h, l, c, vol (contracts), volCcy (coin), volCcyQuote, confirm]; since listing; 20/2 s",
+)
 MARK_PRICE_CANDLES = RestEndpoint(
     "/api/v5/market/history-mark-price-candles", ("instId",), ("bar", *_PAGE), page_limit=100
 )
 RUBIK_OPEN_INTEREST = RestEndpoint(
     "/api/v5/rubik/stat/contracts/open-interest-history",
     ("instId",),
-    ("period", "begin", "end", "limit"),
+    _RUBIK,
     page_limit=100,
-    note="rows [ts, oi (contracts), oiCcy, oiUsd]; 5 requests/2 s",
+    note="rows [ts, oi (contracts), oiCcy, oiUsd]; the latest 1,440 rows; 5 requests/2 s",
 )
 RUBIK_LONG_SHORT = RestEndpoint(
     "/api/v5/rubik/stat/contracts/long-short-account-ratio-contract",
     ("instId",),
-    ("period", "begin", "end", "limit"),
+    _RUBIK,
     page_limit=100,
-    note="rows [ts, longShortAccountRatio]; 5 requests/2 s",
+    note="rows [ts, longShortAccountRatio]; the latest 1,440 rows; 5 requests/2 s",
 )
 RUBIK_TAKER = RestEndpoint(
     "/api/v5/rubik/stat/taker-volume-contract",
     ("instId",),
     ("period", "unit", "begin", "end", "limit"),
     page_limit=100,
-    note="rows [ts, sellVol, buyVol]; unit 0 coin, 1 contracts, 2 USD; 5 requests/2 s",
+    note="rows [ts, sellVol, buyVol]; unit 0 coin, 1 contracts (default), 2 USD; the latest 1,440 rows; 5/2 s",
 )
 
 # Websocket channels (public endpoint unless noted).

@@ -1,4 +1,5 @@
-"""Pure parse functions for OKX REST reference data and statistics: instruments, candles, rubik statistics.
+"""Pure parse functions for OKX REST reference data and statistics: instruments, position tiers, candles, rubik
+statistics.
 
 Funding history, open interest and mark price answers share their shapes with the channels (``parse.py``).
 """
@@ -10,11 +11,13 @@ from typing import Any
 
 import msgspec
 
+from perpscope.errors import ParseError
 from perpscope.models import (
     Candle,
     CandleKind,
     Instrument,
     LongShortRatio,
+    MarginBracket,
     OIUnit,
     OpenInterest,
     RatioKind,
@@ -105,6 +108,52 @@ def contract_values(instruments: list[Instrument]) -> ContractValues:
     return {instrument.native_symbol: instrument.contract_size for instrument in instruments}
 
 
+class _Tier(msgspec.Struct):
+    tier: int
+    minSz: float
+    maxSz: float
+    mmr: float
+    maxLever: float
+    instFamily: str = ""
+    uly: str = ""
+    instId: str = ""
+
+
+Brackets = dict[str, tuple[MarginBracket, ...]]
+
+
+def parse_position_tiers(payload: Payload, contract_values: ContractValues) -> Brackets:
+    """``GET /api/v5/public/position-tiers?instType=SWAP`` -> {swap instId: tiers in base units, lowest first}.
+
+    Swap tiers are per instrument family (``BTC-USDT``; ``instId`` is empty) with ``minSz``/``maxSz`` in contracts:
+    x the swap's ``ctVal`` -> base units. OKX applies a tier's ``mmr`` to the whole position, so there is no
+    maintenance amount (0). Older tables start a tier one contract above the previous maximum (2,001 after
+    2,000): each floor is the previous cap, so the tiers are contiguous."""
+    source = rest_source(endpoints.POSITION_TIERS.path)
+    families: dict[str, list[_Tier]] = {}
+    for row in decode(_data(payload, source), list[_Tier], source=source):
+        family = row.instFamily or row.uly or row.instId.removesuffix("-SWAP")
+        families.setdefault(family, []).append(row)
+    brackets: Brackets = {}
+    for family, rows in families.items():
+        inst_id = f"{family}-SWAP"
+        if inst_id not in contract_values:
+            raise ParseError(f"no contract value (ctVal) known for {inst_id!r}", file=source, field="instFamily")
+        brackets[inst_id] = _base_unit_tiers(sorted(rows, key=lambda row: row.tier), contract_values[inst_id])
+    return brackets
+
+
+def _base_unit_tiers(rows: list[_Tier], contract_value: float) -> tuple[MarginBracket, ...]:
+    tiers: list[MarginBracket] = []
+    for row in rows:
+        floor = tiers[-1].cap if tiers else row.minSz * contract_value
+        cap = row.maxSz * contract_value
+        tiers.append(
+            MarginBracket(floor=floor, cap=cap, max_leverage=row.maxLever, mmr=row.mmr, maintenance_amount=0.0)
+        )
+    return tuple(tiers)
+
+
 def _common(inst_id: str, ts_event: int, ts_recv: int, source: str) -> dict[str, Any]:
     return {
         "venue": VENUE,
@@ -192,8 +241,8 @@ def parse_long_short_ratio(payload: Payload, ts_recv: int, *, inst_id: str, peri
 def parse_taker_volume(
     payload: Payload, ts_recv: int, *, inst_id: str, period: str, contract_value: float
 ) -> list[TakerVolume]:
-    """Rubik ``taker-volume-contract`` rows ``[ts, sellVol, buyVol]`` asked with ``unit=1`` (contracts):
-    x ``contract_value`` -> base units."""
+    """Rubik ``taker-volume-contract`` rows ``[ts, sellVol, buyVol]`` x ``contract_value`` -> base units: the swap's
+    ``ctVal`` when asked with ``unit=1`` (contracts, OKX's default), 1 when asked with ``unit=0`` (coin)."""
     source = rest_source(endpoints.RUBIK_TAKER.path)
     return [
         TakerVolume(
