@@ -29,6 +29,7 @@ FUNDING_PATH = "/fapi/v1/fundingRate"
 OPEN_INTEREST_PATH = "/fapi/v1/openInterest"
 OPEN_INTEREST_HIST_PATH = "/futures/data/openInterestHist"
 INTERVAL_H = 8.0
+ALL_LIQUIDATIONS_STREAM = "!forceOrder@arr"
 
 
 def native(base: str) -> str:
@@ -84,7 +85,9 @@ class BinanceDialect:
 
     def render(self, event: Event) -> list[Rendered]:
         if isinstance(event, LiquidationEvent):
-            return [self._force_order(event)]
+            rendered = self._force_order(event)
+            # The all-market stream pushes the same event, one message per liquidation (not an array).
+            return [rendered, Rendered(ALL_LIQUIDATIONS_STREAM, rendered.payload, rendered.records)]
         if isinstance(event, MarkEvent):
             return [self._mark_price(event)]
         if isinstance(event, CandleEvent):

@@ -20,7 +20,8 @@ CAPABILITIES = VenueCapabilities(
             Delivery.STREAM,
             "!forceOrder@arr",
             complete=False,
-            note="at most one liquidation per symbol per second: totals are lower bounds",
+            note="or <symbol>@forceOrder, one stream per symbol; either way at most one liquidation per symbol per "
+            "second: totals are lower bounds",
         ),
         Feed(Channel.MARK, Delivery.STREAM, "<symbol>@markPrice@1s"),
         Feed(Channel.MARK, Delivery.POLL, "/fapi/v1/markPriceKlines", since_listing=True),

@@ -1,7 +1,14 @@
 """Binance USDⓈ-M for the collector: combined-stream websockets for liquidations, mark prices and closed 1-minute
 candles; REST polls for open interest and settled funding; the long/short account ratio and taker volume (kept by
 Binance only as 5-minute REST history) followed page by page; REST history for backfill (funding and candles since
-listing, open interest and the statistics 30 days)."""
+listing, open interest and the statistics 30 days).
+
+Liquidations come from one ``<symbol>@forceOrder`` stream per symbol, or from the all-market ``!forceOrder@arr``
+stream on a connection of its own, filtered to the asked symbols: chosen with ``all_liquidations``, by default
+from ``ALL_LIQUIDATIONS_FROM`` symbols on. Both are throttled alike by Binance (the latest liquidation per symbol per
+1000 ms, METHOD.md), so neither is more complete. The all-market stream costs one stream instead of one per symbol
+(fewer connections for long symbol lists) but carries every symbol's liquidations, most of them dropped here, and
+one reconnect interrupts the liquidations of every symbol at once."""
 
 from __future__ import annotations
 
@@ -25,6 +32,10 @@ BACKFILLED = frozenset(
     {Channel.FUNDING_SETTLED, Channel.OPEN_INTEREST, Channel.CANDLES, Channel.LONG_SHORT, Channel.TAKER}
 )
 STREAMS_PER_SYMBOL = 3
+# From this many symbols on, one all-market liquidation stream replaces one stream per symbol: at about a fifth of
+# Binance's few hundred perpetuals most of the all-market stream is wanted, and a stream per symbol is saved.
+ALL_LIQUIDATIONS_FROM = 100
+LIQUIDATIONS_KEY = f"{VENUE} ws-liquidations"
 OI_HISTORY_PERIOD = "5m"
 STATISTICS_PERIOD = "5m"  # long/short ratio and taker volume
 CANDLE_INTERVAL = "1m"
@@ -40,21 +51,41 @@ class BinanceConnector:
         settings: ConnectorSettings,
         http: HttpSettings = DEFAULT_HTTP,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        all_liquidations: bool | None = None,
     ):
         self.settings = settings
         self.natives = tuple(_native(symbol) for symbol in settings.symbols)
+        self.wanted = frozenset(self.natives)
         self.urls, self.http = venue_client(endpoints.URLS, CAPABILITIES, settings, http, transport)
+        chosen = len(self.natives) >= ALL_LIQUIDATIONS_FROM if all_liquidations is None else all_liquidations
+        self.all_liquidations = chosen and bool(self.natives)
 
     def streams(self) -> list[StreamPlan]:
-        per_socket = (CAPABILITIES.symbols_per_socket or 200) // STREAMS_PER_SYMBOL
+        per_symbol = STREAMS_PER_SYMBOL - 1 if self.all_liquidations else STREAMS_PER_SYMBOL
+        per_socket = (CAPABILITIES.symbols_per_socket or 200) // per_symbol
+        streamed = tuple(c for c in STREAMED if not (self.all_liquidations and c is Channel.LIQUIDATIONS))
         plans = []
         for number, start in enumerate(range(0, len(self.natives), per_socket)):
             chunk = self.natives[start : start + per_socket]
-            names = [name for native in chunk for name in _stream_names(native)]
+            names = [name for native in chunk for name in self._stream_names(native)]
             url = self.urls.websocket.rstrip("/") + endpoints.combined_stream_path(names)
-            carries = tuple(_carried(channel, native) for native in chunk for channel in STREAMED)
+            carries = tuple(_carried(channel, native) for native in chunk for channel in streamed)
             plans.append(StreamPlan(StreamSpec(f"{VENUE} ws{number}", url), carries))
-        return plans
+        return [*plans, self._all_liquidations_plan()] if self.all_liquidations else plans
+
+    def _all_liquidations_plan(self) -> StreamPlan:
+        """``!forceOrder@arr`` on a connection of its own: its reconnects cost liquidations only."""
+        path = endpoints.combined_stream_path([endpoints.ALL_LIQUIDATIONS_STREAM])
+        carries = tuple(_carried(Channel.LIQUIDATIONS, native) for native in self.natives)
+        return StreamPlan(StreamSpec(LIQUIDATIONS_KEY, self.urls.websocket.rstrip("/") + path), carries)
+
+    def _stream_names(self, native: str) -> list[str]:
+        names = [
+            endpoints.mark_price_stream(native),
+            endpoints.kline_stream(native, CANDLE_INTERVAL),
+        ]
+        return names if self.all_liquidations else [endpoints.liquidation_stream(native), *names]
 
     def polls(self) -> list[PollPlan]:
         intervals = self.settings.intervals
@@ -99,6 +130,9 @@ class BinanceConnector:
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         kind = key.split(" ")[1] if " " in key else ""
+        if key == LIQUIDATIONS_KEY:  # every symbol's liquidations: the asked ones are kept
+            records = [] if _is_control(payload) else parse.parse_message(payload, ts_recv)
+            return [record for record in records if record.native_symbol in self.wanted]
         if kind.startswith("ws"):
             return parse.parse_message(payload, ts_recv) if not _is_control(payload) else []
         if kind == "open_interest":
@@ -184,14 +218,6 @@ class BinanceConnector:
         return list(parse_rest.parse_taker_ratio(payload, _now_ms(), native_symbol=native, period=STATISTICS_PERIOD))
 
 
-def _stream_names(native: str) -> list[str]:
-    return [
-        endpoints.liquidation_stream(native),
-        endpoints.mark_price_stream(native),
-        endpoints.kline_stream(native, CANDLE_INTERVAL),
-    ]
-
-
 def _carried(channel: Channel, native: str) -> Carried:
     return Carried(channel, symbols.to_canonical(native), native)
 
@@ -214,6 +240,10 @@ def _now_ms() -> int:
 
 
 def connector(
-    settings: ConnectorSettings, http: HttpSettings = DEFAULT_HTTP, transport: httpx.AsyncBaseTransport | None = None
+    settings: ConnectorSettings,
+    http: HttpSettings = DEFAULT_HTTP,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    all_liquidations: bool | None = None,
 ) -> BinanceConnector:
-    return BinanceConnector(settings, http, transport)
+    return BinanceConnector(settings, http, transport, all_liquidations=all_liquidations)
