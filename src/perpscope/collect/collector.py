@@ -86,7 +86,7 @@ class Collector:
         polls = connector.polls()
         for plan in [plan for plan in polls if plan.first]:
             try:
-                payload = await connector.http.get(plan.path, dict(plan.params), weight=plan.weight)
+                payload = await plan.fetch(connector.http)
             except VenueError as error:
                 self._fail_venue(connector, error)
                 return
@@ -135,7 +135,7 @@ class Collector:
         await asyncio.sleep(delay)
         while True:
             try:
-                payload = await connector.http.get(plan.path, dict(plan.params), weight=plan.weight)
+                payload = await plan.fetch(connector.http)
             except VenueError as error:
                 if succeeded_at is None:
                     self._fail_venue(connector, error)

@@ -7,9 +7,9 @@ channel. The collector does the networking, so every venue shares one tested cod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -44,6 +44,12 @@ class PollPlan:
     carries: tuple[Carried, ...]
     weight: int = 1
     first: bool = False  # answered once before any stream opens (reference data the parsers need)
+    body: Mapping[str, Any] | None = None  # a JSON body: POSTed instead of a GET with ``params``
+
+    async def fetch(self, http: HttpClient) -> bytes:
+        if self.body is not None:
+            return await http.post(self.path, dict(self.body), weight=self.weight)
+        return await http.get(self.path, dict(self.params), weight=self.weight)
 
 
 @dataclass(frozen=True)
