@@ -89,6 +89,7 @@ CASES = (
         fake_bybit.OPEN_INTEREST_PATH,
         "funding_settled",
         frozenset({"open_interest"}),
+        (("BTC-USDT-PERP", 1.0), ("ETH-USDT-PERP", 1.0)),  # instruments-info + risk-limit, per symbol
     ),
     VenueCase(
         "okx",

@@ -26,8 +26,20 @@ CAPABILITIES = VenueCapabilities(
         Feed(Channel.INDEX, Delivery.STREAM, "tickers.{symbol}"),
         Feed(Channel.INDEX, Delivery.POLL, "/v5/market/index-price-kline", since_listing=True),
         Feed(Channel.CANDLES, Delivery.STREAM, "kline.{interval}.{symbol}"),
-        Feed(Channel.CANDLES, Delivery.POLL, "/v5/market/kline", since_listing=True),
-        Feed(Channel.LONG_SHORT, Delivery.POLL, "/v5/market/account-ratio", note="accounts, all users"),
+        Feed(
+            Channel.CANDLES,
+            Delivery.POLL,
+            "/v5/market/kline",
+            since_listing=True,
+            note="newest first, at most 1000 bars a page (start/end); the last bar is still forming",
+        ),
+        Feed(
+            Channel.LONG_SHORT,
+            Delivery.POLL,
+            "/v5/market/account-ratio",
+            note="accounts, all users; periods 5min-1d; newest first, at most 500 a page (startTime/endTime); "
+            "the docs state no history depth",
+        ),
     ),
     rate_limit=RateLimit(
         requests_per_minute=7200,
@@ -44,6 +56,8 @@ CAPABILITIES = VenueCapabilities(
         f"{_DOCS}/market/open-interest",
         f"{_DOCS}/market/long-short-ratio",
         f"{_DOCS}/market/instrument",
+        f"{_DOCS}/market/risk-limit",
+        f"{_DOCS}/market/kline",
         f"{_DOCS}/websocket/public/ticker",
         f"{_DOCS}/websocket/public/all-liquidation",
         f"{_DOCS}/rate-limit",

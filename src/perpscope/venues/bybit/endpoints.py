@@ -18,11 +18,17 @@ OPEN_INTEREST_INTERVALS = ("5min", "15min", "30min", "1h", "4h", "1d")
 KLINE_INTERVALS = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", "D", "W", "M")
 
 _RANGE = ("startTime", "endTime", "limit")
+_KLINE_RANGE = ("start", "end", "limit")  # the kline endpoints name their range ``start``/``end``
 
 INSTRUMENTS_INFO = RestEndpoint(
     "/v5/market/instruments-info", ("category",), ("symbol", "limit", "cursor"), page_limit=1000
 )
-RISK_LIMIT = RestEndpoint("/v5/market/risk-limit", ("category",), ("symbol", "cursor"))
+RISK_LIMIT = RestEndpoint(
+    "/v5/market/risk-limit",
+    ("category",),
+    ("symbol", "cursor"),
+    note="every tier of one symbol per answer; without a symbol, 15 symbols a page (cursor)",
+)
 TICKERS = RestEndpoint("/v5/market/tickers", ("category",), ("symbol",))
 FUNDING_HISTORY = RestEndpoint(
     "/v5/market/funding/history", ("category", "symbol"), _RANGE, page_limit=200, note="newest first"
@@ -35,14 +41,21 @@ OPEN_INTEREST = RestEndpoint(
     note="newest first; back to listing; page on nextPageCursor",
 )
 ACCOUNT_RATIO = RestEndpoint(
-    "/v5/market/account-ratio", ("category", "symbol", "period"), (*_RANGE, "cursor"), page_limit=500
+    "/v5/market/account-ratio",
+    ("category", "symbol", "period"),
+    (*_RANGE, "cursor"),
+    page_limit=500,
+    note="newest first",
 )
-KLINE = RestEndpoint("/v5/market/kline", ("symbol", "interval"), ("category", *_RANGE), page_limit=1000)
+ACCOUNT_RATIO_PERIODS = ("5min", "15min", "30min", "1h", "4h", "1d")
+KLINE = RestEndpoint(
+    "/v5/market/kline", ("symbol", "interval"), ("category", *_KLINE_RANGE), page_limit=1000, note="newest first"
+)
 MARK_PRICE_KLINE = RestEndpoint(
-    "/v5/market/mark-price-kline", ("symbol", "interval"), ("category", *_RANGE), page_limit=1000
+    "/v5/market/mark-price-kline", ("symbol", "interval"), ("category", *_KLINE_RANGE), page_limit=1000
 )
 INDEX_PRICE_KLINE = RestEndpoint(
-    "/v5/market/index-price-kline", ("symbol", "interval"), ("category", *_RANGE), page_limit=1000
+    "/v5/market/index-price-kline", ("symbol", "interval"), ("category", *_KLINE_RANGE), page_limit=1000
 )
 
 

@@ -97,30 +97,34 @@ class _RiskLimitRow(msgspec.Struct):
 
 def parse_risk_limits(payload: Payload) -> dict[str, tuple[MarginBracket, ...]]:
     """``GET /v5/market/risk-limit`` -> {native symbol: tiers, lowest first}. Each tier covers positions up to its
-    ``riskLimitValue`` (USD); its floor is the previous tier's cap."""
+    ``riskLimitValue`` (USD); its floor is the previous tier's cap. ``mmDeduction`` is the maintenance deduction
+    (USD); where the venue leaves it blank it is derived as Bybit defines it, ``floor x (mmr - previous mmr) +
+    previous deduction``, so maintenance stays continuous in position value."""
     source = rest_source(endpoints.RISK_LIMIT.path)
     entries, _, _ = rows(payload, _RiskLimitRow, source)
     by_symbol: dict[str, list[_RiskLimitRow]] = {}
     for row in entries:
         by_symbol.setdefault(row.symbol, []).append(row)
-    result = {}
-    for native, tiers in by_symbol.items():
-        floor = 0.0
-        brackets = []
-        for tier in sorted(tiers, key=lambda tier: tier.riskLimitValue):
-            deduction = optional_float(tier.mmDeduction, field="mmDeduction", source=source) or 0.0
-            brackets.append(
-                MarginBracket(
-                    floor=floor,
-                    cap=tier.riskLimitValue,
-                    max_leverage=tier.maxLeverage,
-                    mmr=tier.maintenanceMargin,
-                    maintenance_amount=deduction,
-                )
+    return {native: _tiers(tiers, source) for native, tiers in by_symbol.items()}
+
+
+def _tiers(rows: list[_RiskLimitRow], source: str) -> tuple[MarginBracket, ...]:
+    floor = previous_rate = previous_amount = 0.0
+    brackets = []
+    for tier in sorted(rows, key=lambda tier: tier.riskLimitValue):
+        given = optional_float(tier.mmDeduction, field="mmDeduction", source=source)
+        amount = given if given is not None else floor * (tier.maintenanceMargin - previous_rate) + previous_amount
+        brackets.append(
+            MarginBracket(
+                floor=floor,
+                cap=tier.riskLimitValue,
+                max_leverage=tier.maxLeverage,
+                mmr=tier.maintenanceMargin,
+                maintenance_amount=amount,
             )
-            floor = tier.riskLimitValue
-        result[native] = tuple(brackets)
-    return result
+        )
+        floor, previous_rate, previous_amount = tier.riskLimitValue, tier.maintenanceMargin, amount
+    return tuple(brackets)
 
 
 class _OpenInterestRow(msgspec.Struct):
