@@ -1,5 +1,10 @@
 """Hyperliquid, as the fake venue speaks it: ``method``/``subscription`` requests, ``activeAssetCtx`` pushes (sent
-at once on subscribing, then on every change) and the POST ``/info`` query endpoint for funding history.
+at once on subscribing, then on every change) and the POST ``/info`` query endpoint for funding history and
+``meta`` (the universe with its ``marginTables``).
+
+``meta`` serves each base's published tiers (``MarginTiersEvent``) as a margin table of ``lowerBound`` and
+``maxLeverage``; a base with none gets ``DEFAULT_TIERS``, the shipped BTC table (40x to $150M, 20x beyond). A
+table carries no rates: the venue's rule (half the initial margin at the tier's max leverage) gives them.
 
 Asset contexts carry no venue time, so a collector stamps them with their receipt time: the records beside each
 rendering hold the event's time in its place, and tests compare their values rather than their keys.
@@ -7,19 +12,35 @@ rendering hold the event's time in its place, and tests compare their values rat
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import msgspec
 
+from perpscope.analytics.liquidation import HYPERLIQUID_BTC
 from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
 from perpscope.fakevenue.market import Event, FundingSettlement, MarkEvent, OpenInterestEvent
 from perpscope.fakevenue.state import MarketState, window
-from perpscope.models import FundingKind, FundingRate, OIUnit, OpenInterest, Price, PriceKind, Record
+from perpscope.models import (
+    FundingKind,
+    FundingRate,
+    Instrument,
+    MarginBracket,
+    OIUnit,
+    OpenInterest,
+    Price,
+    PriceKind,
+    Record,
+)
 
 VENUE = "hyperliquid"
 INFO_PATH = "/info"
 PAGE = 500
 CONTEXT_SOURCE = "hyperliquid ws activeAssetCtx"
+META_SOURCE = "hyperliquid rest /info meta"
+DEFAULT_TIERS: tuple[MarginBracket, ...] = HYPERLIQUID_BTC.brackets
+FIRST_TABLE_ID = 50  # ids below are flat tables that meta never lists
+STORED_NO_CAP = sys.float_info.max  # how a collector stores the uncapped top tier (JSON has no infinity)
 
 
 def _common(base: str, ts: int, source: str) -> dict[str, Any]:
@@ -118,11 +139,59 @@ class HyperliquidDialect:
     def rest(self, request: RestRequest, state: MarketState) -> RestAnswer | None:
         if request.path != INFO_PATH or request.method != "POST" or not isinstance(request.body, dict):
             return None
+        if request.body.get("type") == "meta":
+            return _meta(state)
         if request.body.get("type") != "fundingHistory":
             return RestAnswer(422, {"error": f"unsupported type {request.body.get('type')!r}"}, ())
         base = str(request.body.get("coin", "")).upper()
         start, end = request.body.get("startTime"), request.body.get("endTime")
         return _funding_history(window(state.funding[base], start, end, PAGE))
+
+
+def _meta(state: MarketState) -> RestAnswer:
+    """Every base the market knows of, each on a table of its own (ids from 50, in base order)."""
+    bases = sorted({*state.marks, *state.tiers, *(base for base, rows in state.funding.items() if rows)})
+    tables = {base: state.tiers.get(base) or DEFAULT_TIERS for base in bases}
+    universe = [
+        {"name": base.upper(), "szDecimals": 5, "maxLeverage": tables[base][0].max_leverage,
+         "marginTableId": FIRST_TABLE_ID + number}
+        for number, base in enumerate(bases)
+    ]  # fmt: skip
+    margin_tables = [
+        [FIRST_TABLE_ID + number, {"description": "", "marginTiers": [_tier(tier) for tier in tables[base]]}]
+        for number, base in enumerate(bases)
+    ]
+    records = tuple(_instrument(base, tables[base]) for base in bases)
+    return RestAnswer(200, {"universe": universe, "marginTables": margin_tables}, records)
+
+
+def _tier(tier: MarginBracket) -> dict[str, Any]:
+    return {"lowerBound": str(tier.floor), "maxLeverage": tier.max_leverage}
+
+
+def _instrument(base: str, tiers: tuple[MarginBracket, ...]) -> Instrument:
+    """The instrument as a collector stores it: each tier up to the next one's floor, the rate half the initial
+    margin at the tier's max leverage, the deduction keeping maintenance continuous."""
+    brackets = []
+    rate = amount = 0.0
+    for number, tier in enumerate(tiers):
+        cap = tiers[number + 1].floor if number + 1 < len(tiers) else STORED_NO_CAP
+        amount += tier.floor * (1 / (2 * tier.max_leverage) - rate)
+        rate = 1 / (2 * tier.max_leverage)
+        brackets.append(
+            MarginBracket(
+                floor=tier.floor, cap=cap, max_leverage=tier.max_leverage, mmr=rate, maintenance_amount=amount
+            )
+        )
+    return Instrument(
+        **_common(base, 0, META_SOURCE),
+        base=base.upper(),
+        quote="USD",
+        settle="USDC",
+        tick_size=None,
+        funding_interval_h=1.0,
+        margin_brackets=tuple(brackets),
+    )
 
 
 def _latest_oi(state: MarketState, base: str) -> OpenInterestEvent | None:

@@ -100,3 +100,47 @@ def test_candle_snapshot() -> None:
         volume=0.98639,
     )
     assert parse_rest.parse_candle_snapshot(payload, 1681924000000) == []  # received before the bar closed
+
+
+# The shape of the docs' ``meta`` answer (info-endpoint/perpetuals): tiered tables from id 50, flat ids below it
+# are one tier at that leverage and are not listed.
+META_WITH_TABLES = {
+    "universe": [
+        {"name": "BTC", "szDecimals": 5, "maxLeverage": 40, "marginTableId": 56},
+        {"name": "ETH", "szDecimals": 4, "maxLeverage": 25, "marginTableId": 55},
+        {"name": "DOGE", "szDecimals": 0, "maxLeverage": 5, "marginTableId": 5},
+        {"name": "OLD", "szDecimals": 0, "maxLeverage": 3, "marginTableId": 3, "isDelisted": True},
+    ],
+    "marginTables": [
+        [55, {"description": "tiered 25x", "marginTiers": [
+            {"lowerBound": "100000000.0", "maxLeverage": 15}, {"lowerBound": "0.0", "maxLeverage": 25}]}],
+        [56, {"description": "tiered 40x", "marginTiers": [
+            {"lowerBound": "0.0", "maxLeverage": 40}, {"lowerBound": "150000000.0", "maxLeverage": 20}]}],
+    ],
+}  # fmt: skip
+
+
+def test_meta_margin_tables() -> None:
+    btc, eth, doge = parse_rest.parse_meta(META_WITH_TABLES, TS_RECV)
+    inf = float("inf")
+    # rate = 1 / (2 x max leverage); deduction 150M x (1/40 - 1/80) = 1,875,000 and 100M x (1/30 - 1/50) = 1,333,333.3
+    assert btc.margin_brackets == (
+        MarginBracket(floor=0.0, cap=150_000_000.0, max_leverage=40.0, mmr=0.0125, maintenance_amount=0.0),
+        MarginBracket(floor=150_000_000.0, cap=inf, max_leverage=20.0, mmr=0.025, maintenance_amount=1_875_000.0),
+    )
+    (low, high) = eth.margin_brackets  # listed out of order: sorted by lower bound
+    assert (low.floor, low.cap, low.max_leverage, low.mmr, low.maintenance_amount) == (0.0, 1e8, 25.0, 0.02, 0.0)
+    assert (high.floor, high.cap, high.max_leverage) == (1e8, inf, 15.0)
+    assert high.mmr == pytest.approx(1 / 30, rel=1e-15)
+    assert high.maintenance_amount == pytest.approx(1_333_333.333333, rel=1e-9)
+    assert doge.margin_brackets == (
+        MarginBracket(floor=0.0, cap=inf, max_leverage=5.0, mmr=0.1, maintenance_amount=0.0),  # flat table 5
+    )
+
+
+def test_meta_names_a_table_it_does_not_list() -> None:
+    payload = {"universe": [{"name": "BTC", "szDecimals": 5, "maxLeverage": 40, "marginTableId": 57}]}
+    with pytest.raises(ParseError, match=r"margin table 57 of BTC is not in marginTables") as raised:
+        parse_rest.parse_meta(payload, TS_RECV)
+    assert raised.value.field == "$.universe[0].marginTableId"
+    assert "hyperliquid rest /info meta" in str(raised.value)

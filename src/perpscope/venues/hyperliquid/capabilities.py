@@ -41,5 +41,6 @@ CAPABILITIES = VenueCapabilities(
         f"{_DOCS}/info-endpoint",
         f"{_DOCS}/websocket/subscriptions",
         f"{_DOCS}/rate-limits-and-user-limits",
+        "https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers",
     ),
 )

@@ -1,7 +1,12 @@
 """Hyperliquid perpetuals for the collector: ``activeAssetCtx`` per coin over one websocket (predicted funding,
-open interest, mark and oracle prices), and settled hourly funding followed through the POST ``/info``
-``fundingHistory`` query, which also backfills it. The public feeds carry no liquidation flag, so this venue
-collects no liquidations; open interest and prices have no history to refill a reconnect from.
+open interest, mark and oracle prices), settled hourly funding followed through the POST ``/info``
+``fundingHistory`` query, which also backfills it, and each coin's instrument with its margin tiers from the
+``meta`` query (at start, then hourly). The public feeds carry no liquidation flag, so this venue collects no
+liquidations; open interest and prices have no history to refill a reconnect from.
+
+The top margin tier has no cap (``inf``). Brackets are stored as JSON, which has no infinity (it would be written
+as ``null`` and not read back as a number), so the stored instrument's top cap is the largest float instead: no
+notional reaches it, so every tier look-up is the same.
 
 Contexts carry no venue time: their ``ts_event`` is the receipt time, made strictly increasing per coin here, so
 that contexts of one coin read in the same millisecond (a burst after a pause) keep distinct keys instead of being
@@ -10,6 +15,7 @@ within a few milliseconds after it; ``ts_recv`` is left as received."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -21,15 +27,17 @@ from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll,
 from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
-from perpscope.models import Record
+from perpscope.models import Instrument, MarginBracket, Record
 from perpscope.venues.capabilities import Channel
-from perpscope.venues.hyperliquid import VENUE, endpoints, parse, symbols
+from perpscope.venues.hyperliquid import VENUE, endpoints, parse, parse_rest, symbols
 from perpscope.venues.hyperliquid.capabilities import CAPABILITIES
 
 STREAMED = (Channel.FUNDING_PREDICTED, Channel.OPEN_INTEREST, Channel.MARK, Channel.INDEX)
 HEARTBEAT = endpoints.PING_MESSAGE.decode()  # the venue drops connections silent for 60 s
 FUNDING_LOOKBACK_MS = 3 * 3_600_000  # the first round of the settled-funding follow-up reaches three hours back
 INFO_WEIGHT = 20  # most /info requests weigh 20 against the 1200/min budget
+REFERENCE_INTERVAL_S = 3_600.0  # the universe and its margin tables change rarely
+STORED_NO_CAP = sys.float_info.max  # the top tier's cap as stored (module doc)
 
 
 class HyperliquidConnector:
@@ -57,7 +65,20 @@ class HyperliquidConnector:
         return [StreamPlan(spec, carries)]
 
     def polls(self) -> list[PollPlan]:
-        return []
+        """One ``meta`` query covers every coin: answered before the stream opens, then hourly."""
+        if not self.coins:
+            return []
+        plan = PollPlan(
+            f"{VENUE} meta",
+            endpoints.INFO.path,
+            (),
+            REFERENCE_INTERVAL_S,
+            (),
+            weight=INFO_WEIGHT,
+            first=True,
+            body=endpoints.meta_request(),
+        )
+        return [plan]
 
     def history_polls(self) -> list[HistoryPoll]:
         interval = self.settings.intervals.funding_s
@@ -66,8 +87,13 @@ class HyperliquidConnector:
         ]
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
-        if key.split(" ")[-1].startswith("ws"):
+        kind = key.split(" ")[-1]
+        if kind.startswith("ws"):
             return self._stamp(parse.parse_message(payload, ts_recv))  # pongs and answers yield nothing
+        if kind == "meta":
+            return [
+                _storable(item) for item in parse_rest.parse_meta(payload, ts_recv) if item.native_symbol in self.coins
+            ]
         raise ParseError(f"unknown Hyperliquid stream key {key!r}", file="recording")
 
     def _stamp(self, records: list[Record]) -> list[Record]:
@@ -97,6 +123,16 @@ class HyperliquidConnector:
         body = endpoints.funding_history_request(coin, start, end)
         payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT)
         return list(parse.parse_funding_history(payload, _now_ms()))
+
+
+def _storable(instrument: Instrument) -> Instrument:
+    """The instrument with an uncapped top tier capped at the largest float (module doc)."""
+    brackets = tuple(_capped(bracket) for bracket in instrument.margin_brackets)
+    return msgspec.structs.replace(instrument, margin_brackets=brackets)
+
+
+def _capped(bracket: MarginBracket) -> MarginBracket:
+    return msgspec.structs.replace(bracket, cap=STORED_NO_CAP) if bracket.cap == parse_rest.NO_CAP else bracket
 
 
 def _carried(channel: Channel, coin: str) -> Carried:

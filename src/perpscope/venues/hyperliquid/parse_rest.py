@@ -14,26 +14,76 @@ from perpscope.venues.hyperliquid.parse import INTERVAL_H, REST_SOURCE, AssetCon
 SETTLE = "USDC"
 
 
+NO_CAP = float("inf")  # the top tier covers any size
+TIERED_TABLES_FROM = 50  # margin table ids below this are one tier at that leverage (never listed)
+
+
 class _Asset(msgspec.Struct):
     name: str
     szDecimals: int
     maxLeverage: float
     isDelisted: bool | None = None
     onlyIsolated: bool | None = None
+    marginTableId: int | None = None
+
+
+class _Tier(msgspec.Struct):
+    lowerBound: float  # USD notional
+    maxLeverage: float
+
+
+class _MarginTable(msgspec.Struct):
+    marginTiers: list[_Tier]
+    description: str = ""
 
 
 class _Meta(msgspec.Struct):
     universe: list[_Asset]
+    marginTables: list[tuple[int, _MarginTable]] = msgspec.field(default_factory=list)
 
 
 def margin_bracket(max_leverage: float) -> MarginBracket:
     """One tier for any size: maintenance margin is half the initial margin at maximum leverage (METHOD.md §3)."""
     return MarginBracket(
-        floor=0.0, cap=float("inf"), max_leverage=max_leverage, mmr=1 / (2 * max_leverage), maintenance_amount=0.0
+        floor=0.0, cap=NO_CAP, max_leverage=max_leverage, mmr=1 / (2 * max_leverage), maintenance_amount=0.0
     )
 
 
-def _instrument(asset: _Asset, ts_recv: int, source: str) -> Instrument:
+def margin_brackets(tiers: list[_Tier]) -> tuple[MarginBracket, ...]:
+    """A listed table: each tier from its ``lowerBound`` (USD notional) to the next one's; the rate is half the
+    initial margin at the tier's max leverage, the deduction ``floor x (rate - previous rate) + previous
+    deduction`` (docs: Trading > Margin tiers), which keeps maintenance continuous in notional."""
+    ordered = sorted(tiers, key=lambda tier: tier.lowerBound)
+    caps = [tier.lowerBound for tier in ordered[1:]] + [NO_CAP]
+    brackets = []
+    previous_rate = previous_amount = 0.0
+    for tier, cap in zip(ordered, caps, strict=True):
+        rate = 1 / (2 * tier.maxLeverage)
+        amount = tier.lowerBound * (rate - previous_rate) + previous_amount
+        brackets.append(
+            MarginBracket(
+                floor=tier.lowerBound, cap=cap, max_leverage=tier.maxLeverage, mmr=rate, maintenance_amount=amount
+            )
+        )
+        previous_rate, previous_amount = rate, amount
+    return tuple(brackets)
+
+
+def _brackets(asset: _Asset, number: int, tables: dict[int, _MarginTable], source: str) -> tuple[MarginBracket, ...]:
+    """The asset's table when ``meta`` lists it; one tier at ``maxLeverage`` when it names none or a flat one."""
+    table_id = asset.marginTableId
+    if table_id is None or (table_id < TIERED_TABLES_FROM and table_id not in tables):
+        return (margin_bracket(asset.maxLeverage),)
+    if table_id not in tables:
+        raise ParseError(
+            f"margin table {table_id} of {asset.name} is not in marginTables",
+            file=source,
+            field=f"$.universe[{number}].marginTableId",
+        )
+    return margin_brackets(tables[table_id].marginTiers)
+
+
+def _instrument(asset: _Asset, brackets: tuple[MarginBracket, ...], ts_recv: int, source: str) -> Instrument:
     return Instrument(
         venue=VENUE,
         symbol=canonical(asset.name, source),
@@ -47,15 +97,21 @@ def _instrument(asset: _Asset, ts_recv: int, source: str) -> Instrument:
         contract_size=1.0,
         tick_size=None,  # prices have 5 significant figures, not a fixed tick
         funding_interval_h=INTERVAL_H,
-        margin_brackets=(margin_bracket(asset.maxLeverage),),
+        margin_brackets=brackets,
     )
 
 
 def parse_meta(payload: Payload, ts_recv: int, *, listed_only: bool = True) -> list[Instrument]:
-    """``{"type": "meta"}`` -> one instrument per perpetual, its maximum leverage in its single margin tier."""
+    """``{"type": "meta"}`` -> one instrument per perpetual with its margin tiers: the ``marginTables`` entry its
+    ``marginTableId`` names, else one tier at its maximum leverage."""
     source = f"{REST_SOURCE} meta"
     meta = decode(payload, _Meta, source=source)
-    return [_instrument(asset, ts_recv, source) for asset in meta.universe if not (listed_only and asset.isDelisted)]
+    tables = dict(meta.marginTables)
+    return [
+        _instrument(asset, _brackets(asset, number, tables, source), ts_recv, source)
+        for number, asset in enumerate(meta.universe)
+        if not (listed_only and asset.isDelisted)
+    ]
 
 
 def parse_meta_and_asset_ctxs(payload: Payload, ts_recv: int) -> list[Record]:
@@ -65,11 +121,12 @@ def parse_meta_and_asset_ctxs(payload: Payload, ts_recv: int) -> list[Record]:
     meta, contexts = decode(payload, tuple[_Meta, list[AssetContext]], source=source)
     if len(meta.universe) != len(contexts):
         raise ParseError(f"{len(meta.universe)} assets but {len(contexts)} contexts", file=source, field="$[1]")
+    tables = dict(meta.marginTables)
     records: list[Record] = []
-    for asset, context in zip(meta.universe, contexts, strict=True):
+    for number, (asset, context) in enumerate(zip(meta.universe, contexts, strict=True)):
         if asset.isDelisted:
             continue
-        records.append(_instrument(asset, ts_recv, source))
+        records.append(_instrument(asset, _brackets(asset, number, tables, source), ts_recv, source))
         records.extend(context_records(asset.name, context, ts_recv, source))
     return records
 

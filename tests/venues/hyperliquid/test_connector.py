@@ -1,0 +1,117 @@
+"""The Hyperliquid connector against the fake Hyperliquid venue on loopback: each coin's instrument is stored with
+the margin table ``meta`` served, tier by tier, and the stored table reads back for the heatmap."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from perpscope.collect.collector import Collector, CollectorSettings
+from perpscope.collect.connector import ConnectorSettings, Intervals, VenueUrls
+from perpscope.collect.http import HttpSettings
+from perpscope.collect.writer import WriterSettings
+from perpscope.fakevenue import hyperliquid as fake_hyperliquid
+from perpscope.fakevenue.market import MarginTiersEvent, scripted
+from perpscope.fakevenue.server import FakeVenue
+from perpscope.models import MarginBracket
+from perpscope.service.heatmap import margin_table
+from perpscope.store import DuckDBStore
+from perpscope.venues.hyperliquid.connector import HyperliquidConnector
+
+MAX = sys.float_info.max  # the stored cap of the uncapped top tier (JSON has no infinity)
+
+
+def _served(floor: float, leverage: float) -> MarginBracket:
+    """What a venue publishes: only the floor and the leverage reach the wire (rates follow from the leverage)."""
+    return MarginBracket(floor=floor, cap=floor + 1.0, max_leverage=leverage, mmr=0.5 / leverage, maintenance_amount=0)
+
+
+BTC_TIERS = (_served(0.0, 50.0), _served(10_000_000.0, 25.0), _served(50_000_000.0, 10.0))
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[DuckDBStore, FakeVenue]:
+    store = DuckDBStore(Path(tmp_path_factory.mktemp("hyperliquid")) / "hl.duckdb")
+
+    async def scenario() -> FakeVenue:
+        async with FakeVenue(fake_hyperliquid.HyperliquidDialect()) as venue:
+            now = time.time_ns() // 1_000_000
+            await venue.publish(MarginTiersEvent("BTC", now, BTC_TIERS))
+            for event in scripted(("BTC", "ETH", "SOL"), 3, now - 10_000, step_ms=1_000):
+                await venue.publish(event)
+            urls = VenueUrls(venue.rest_url, venue.websocket_url)
+            http = HttpSettings(timeout_s=2.0, max_attempts=2, budget_share=20.0)
+            connector = HyperliquidConnector(ConnectorSettings(("BTC", "ETH"), Intervals(funding_s=5.0), urls), http)
+            collector = Collector([connector], store, CollectorSettings(writer=WriterSettings(flush_interval_s=0.2)))
+            running = asyncio.create_task(collector.run())
+            while venue.connections == 0:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.5)
+            collector.stop()
+            await running
+            assert collector.errors == {} and collector.status.malformed == 0
+            return venue
+
+    return store, asyncio.run(scenario())
+
+
+def _brackets(store: DuckDBStore, symbol: str) -> tuple[MarginBracket, ...]:
+    sql = "SELECT margin_brackets FROM instruments WHERE venue = 'hyperliquid' AND symbol = ?"
+    return msgspec.json.decode(store.query(sql, [symbol])["margin_brackets"][0], type=tuple[MarginBracket, ...])
+
+
+def test_the_served_margin_table_is_stored_tier_by_tier(collected: tuple[DuckDBStore, FakeVenue]) -> None:
+    store, venue = collected
+    # Rates 1 / (2 x 50, 25, 10) = 0.01, 0.02, 0.05; deductions 10M x 0.01 = 100,000 and
+    # 50M x (0.05 - 0.02) + 100,000 = 1,600,000.
+    brackets = _brackets(store, "BTC-USD-PERP")
+    assert [(b.floor, b.cap, b.max_leverage, b.mmr) for b in brackets] == [
+        (0.0, 10_000_000.0, 50.0, 0.01),
+        (10_000_000.0, 50_000_000.0, 25.0, 0.02),
+        (50_000_000.0, MAX, 10.0, 0.05),
+    ]
+    assert [b.maintenance_amount for b in brackets] == pytest.approx([0.0, 100_000.0, 1_600_000.0], abs=1e-6)
+    served = {record.symbol: record for record in venue.ledger.delivered_records("instruments")}
+    assert brackets == served["BTC-USD-PERP"].margin_brackets  # type: ignore[attr-defined]
+    # ETH published none: the documented default, the BTC table (40x to $150M, 20x beyond).
+    assert _brackets(store, "ETH-USD-PERP") == (
+        MarginBracket(floor=0.0, cap=150_000_000.0, max_leverage=40.0, mmr=0.0125, maintenance_amount=0.0),
+        MarginBracket(floor=150_000_000.0, cap=MAX, max_leverage=20.0, mmr=0.025, maintenance_amount=1_875_000.0),
+    )
+
+
+def test_only_the_collected_coins_are_stored(collected: tuple[DuckDBStore, FakeVenue]) -> None:
+    store, _ = collected
+    sql = "SELECT symbol, native_symbol, base, quote, settle, funding_interval_h, source FROM instruments ORDER BY 1"
+    source = "hyperliquid rest /info meta"
+    assert store.query(sql).rows() == [
+        ("BTC-USD-PERP", "BTC", "BTC", "USD", "USDC", 1.0, source),
+        ("ETH-USD-PERP", "ETH", "ETH", "USD", "USDC", 1.0, source),
+    ]  # SOL is listed by the venue but not collected
+
+
+def test_the_stored_table_reads_back_for_the_heatmap(collected: tuple[DuckDBStore, FakeVenue]) -> None:
+    store, _ = collected
+    table = margin_table(store, "hyperliquid", "BTC-USD-PERP")
+    assert table is not None
+    assert table.source == "hyperliquid BTC-USD-PERP brackets (stored instrument)"
+    assert table.index(9_999_999.0) == 0 and table.index(60_000_000.0) == 2 and table.index(1e15) == 2
+
+
+def test_meta_is_asked_first_then_hourly() -> None:
+    connector = HyperliquidConnector(ConnectorSettings(("BTC",)))
+    (plan,) = connector.polls()
+    assert (plan.key, plan.path, plan.body, plan.interval_s, plan.first, plan.weight) == (
+        "hyperliquid meta",
+        "/info",
+        {"type": "meta"},
+        3_600.0,
+        True,
+        20,
+    )
+    assert HyperliquidConnector(ConnectorSettings(())).polls() == []
