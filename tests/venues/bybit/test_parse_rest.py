@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from perpscope.errors import ParseError
 from perpscope.models import Candle, CandleKind, Instrument, MarginBracket, OIUnit, OpenInterest, RatioKind
 from perpscope.venues.bybit import parse_rest
 
@@ -219,3 +220,42 @@ def test_instruments_info_with_risk_limits() -> None:
         0.0001,
         (),
     )
+
+
+def test_risk_limits_derive_a_blank_deduction() -> None:
+    """Docs' shape (market/risk-limit): numbers as text, ``mmDeduction`` sometimes blank; tiers out of order."""
+    rows = [
+        ("3", "6000000", "0.02", "25.00", ""),  # derived: 4,000,000 x (0.02 - 0.01) + 10,000 = 50,000
+        ("1", "2000000", "0.005", "100.00", ""),
+        ("2", "4000000", "0.01", "50.00", "10000"),
+    ]
+    payload = {
+        "retCode": 0,
+        "retMsg": "OK",
+        "result": {
+            "category": "linear",
+            "list": [
+                {"id": int(number), "symbol": "ETHUSDT", "riskLimitValue": cap, "maintenanceMargin": rate,
+                 "initialMargin": "0", "isLowestRisk": 0, "maxLeverage": leverage, "mmDeduction": deduction}
+                for number, cap, rate, leverage, deduction in rows
+            ],
+            "nextPageCursor": "",
+        },
+        "time": 1_672_054_488_010,
+    }  # fmt: skip
+    assert parse_rest.parse_risk_limits(payload) == {
+        "ETHUSDT": (
+            MarginBracket(floor=0.0, cap=2_000_000.0, max_leverage=100.0, mmr=0.005, maintenance_amount=0.0),
+            MarginBracket(floor=2_000_000.0, cap=4_000_000.0, max_leverage=50.0, mmr=0.01, maintenance_amount=10_000.0),
+            MarginBracket(floor=4_000_000.0, cap=6_000_000.0, max_leverage=25.0, mmr=0.02, maintenance_amount=50_000.0),
+        )
+    }
+
+
+def test_risk_limits_name_a_bad_field() -> None:
+    payload = {"retCode": 0, "result": {"list": [{"symbol": "BTCUSDT", "riskLimitValue": "2000000",
+               "maintenanceMargin": "0.005", "maxLeverage": "100", "mmDeduction": "lots"}]}}  # fmt: skip
+    with pytest.raises(ParseError, match="not a number: 'lots'") as raised:
+        parse_rest.parse_risk_limits(payload)
+    assert raised.value.field == "mmDeduction"
+    assert "bybit rest /v5/market/risk-limit" in str(raised.value)
