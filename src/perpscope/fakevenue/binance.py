@@ -53,6 +53,9 @@ class BinanceDialect:
 
     def __init__(self, page_cap: int | None = None):
         self.page_cap = page_cap  # fewer rows per page than asked for, to make callers page (None: as documented)
+        # Rendered only once a client asked for it (frames go to subscribers only, so this changes no delivery):
+        # a caller rendering events itself sees one frame per liquidation.
+        self.all_liquidations_asked = False
 
     # -- websocket -----------------------------------------------------------------------------------------
 
@@ -61,10 +64,14 @@ class BinanceDialect:
         parts = urlsplit(path)
         if parts.path == "/stream":
             names = parse_qs(parts.query).get("streams", [""])[0]
-            return frozenset(name for name in names.split("/") if name), True
+            return self._asked(frozenset(name for name in names.split("/") if name)), True
         if parts.path.startswith("/ws/"):
-            return frozenset(parts.path[len("/ws/") :].split("/")), False
+            return self._asked(frozenset(parts.path[len("/ws/") :].split("/"))), False
         return frozenset(), False
+
+    def _asked(self, streams: frozenset[str]) -> frozenset[str]:
+        self.all_liquidations_asked |= ALL_LIQUIDATIONS_STREAM in streams
+        return streams
 
     def on_message(self, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
         """A client's SUBSCRIBE request: the streams it adds and the venue's reply."""
@@ -74,7 +81,7 @@ class BinanceDialect:
             return frozenset(), ('{"code": 3, "msg": "Invalid JSON"}',)
         if request.get("method") == "SUBSCRIBE":
             reply = {"result": None, "id": request.get("id")}
-            return frozenset(request.get("params", [])), (msgspec.json.encode(reply).decode(),)
+            return self._asked(frozenset(request.get("params", []))), (msgspec.json.encode(reply).decode(),)
         return frozenset(), ()
 
     def on_subscribe(self, streams: frozenset[str], state: MarketState, now: int) -> list[Rendered]:
@@ -86,6 +93,8 @@ class BinanceDialect:
     def render(self, event: Event) -> list[Rendered]:
         if isinstance(event, LiquidationEvent):
             rendered = self._force_order(event)
+            if not self.all_liquidations_asked:
+                return [rendered]
             # The all-market stream pushes the same event, one message per liquidation (not an array).
             return [rendered, Rendered(ALL_LIQUIDATIONS_STREAM, rendered.payload, rendered.records)]
         if isinstance(event, MarkEvent):

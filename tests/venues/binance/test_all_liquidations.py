@@ -103,3 +103,17 @@ def test_only_the_asked_symbols_liquidations_are_stored(tmp_path: Path) -> None:
         (now + 3, "SOL-USDT-PERP", "SOLUSDT", "short", 180.5, 12.0, 2_166.0, False, source),
         (now + 1_005, "BTC-USDT-PERP", "BTCUSDT", "short", 97_100.0, 0.5, 48_550.0, False, source),
     ]
+
+
+def test_the_fake_venue_renders_the_all_market_stream_once_asked_for() -> None:
+    dialect = BinanceDialect()
+    event = LiquidationEvent("BTC", 1_000, Side.SHORT, 50_000.0, 0.5)
+    assert [rendered.stream for rendered in dialect.render(event)] == ["btcusdt@forceOrder"]
+    assert dialect.initial_streams("/stream?streams=!forceOrder@arr") == (frozenset({"!forceOrder@arr"}), True)
+    per_symbol, all_market = dialect.render(event)
+    assert (all_market.stream, all_market.payload, all_market.records) == (
+        "!forceOrder@arr",
+        per_symbol.payload,  # the same event, one message per liquidation, not an array
+        per_symbol.records,
+    )
+    assert dialect.wrap(all_market.stream, all_market.payload, True).startswith('{"stream":"!forceOrder@arr","data":{')
