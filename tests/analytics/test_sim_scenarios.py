@@ -1,6 +1,6 @@
 """Signals and waves on the simulator's scenarios (perpscope.sim, seed 1): what the issue asks of each.
 
-Each scenario runs once per module into its own DuckDB (about 10-25 s each); hours count from the start.
+Each scenario runs once per module into its own DuckDB (about 10-15 s each); hours count from the start.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def long_cascade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBSto
 
 @pytest.fixture(scope="module")
 def short_squeeze(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
-    yield from simulated(tmp_path_factory, "short-squeeze", 40)
+    yield from simulated(tmp_path_factory, "short-squeeze", 60)
 
 
 def test_quiet_yields_no_signal(quiet: DuckDBStore) -> None:
@@ -60,30 +60,57 @@ def test_long_cascade_yields_the_waves(long_cascade: DuckDBStore) -> None:
     assert found.filter(pl.col("notional_usd") >= 20e6).height == 1
 
 
-def test_short_squeeze_setup_before_the_rally_and_flip_after(short_squeeze: DuckDBStore) -> None:
-    # The scenario's crowded-short phase is its first day, so the changes are measured over 12 h: a 24 h window
-    # has no start before hour 24 of a market that begins at hour 0.
-    thresholds = SignalThresholds(window_ms=12 * H)
-    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 40 * H, thresholds)
-    setups = [s for s in found if s.kind is SignalKind.SHORT_SQUEEZE_SETUP]
-    flips = [s for s in found if s.kind is SignalKind.FLIP_AFTER_LIQUIDATIONS]
-    # funding negative on all three venues, OI rising, price holding, hours before the shorts are squeezed
-    assert [s.time for s in setups] == [START_MS + 14 * H]
-    assert setups[0].evidence["funding_venues"] == ["binance", "bybit", "okx"]
-    assert setups[0].evidence["funding_simple_8h"] < 0
-    assert setups[0].evidence["oi_change_fraction"] >= 0.03
-    # then the squeeze: short waves, and mean settled funding turns positive
-    assert (flips[0].time, flips[0].evidence["wave_side"]) == (START_MS + 32 * H, "short")
-    assert flips[0].evidence["wave_count"] > 1
-    assert flips[0].evidence["funding_before_8h"] < 0 < flips[0].evidence["funding_after_8h"]
-    assert flips[0].time > setups[0].time
-
-
 def test_short_squeeze_with_the_default_window(short_squeeze: DuckDBStore) -> None:
-    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 40 * H)
-    kinds = [(s.kind, (s.time - START_MS) // H) for s in found]
-    # the rally on falling OI reads as short covering, and the flip after the short waves is found
-    assert (SignalKind.OI_PRICE_DIVERGENCE, 27) in kinds
-    assert (SignalKind.FLIP_AFTER_LIQUIDATIONS, 32) in kinds
-    covering = next(s for s in found if s.kind is SignalKind.OI_PRICE_DIVERGENCE)
-    assert covering.evidence["reading"] == "short covering"
+    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 60 * H)
+    assert [(s.kind, s.time - START_MS) for s in found] == [
+        (SignalKind.SHORT_SQUEEZE_SETUP, 25 * H),
+        (SignalKind.OI_PRICE_DIVERGENCE, 48 * H),
+        (SignalKind.FLIP_AFTER_LIQUIDATIONS, 56 * H),
+    ]
+    setup, covering, flip = found
+    rally = START_MS + round(scenario("short-squeeze").shocks[0].start_h * H)
+    # The build-up: at hour 25, the first close with 24 h of history, funding is negative on all three venues,
+    # open interest is up 23.6% on the day and price has held (+0.2%): 23 h before the rally, 6.8 h before the
+    # first of the waves that squeeze the shorts.
+    assert rally - setup.time == 23 * H
+    assert setup.evidence["funding_venues"] == ["binance", "bybit", "okx"]
+    assert setup.evidence["funding_simple_8h"] == pytest.approx(-0.000409674, abs=1e-9)
+    assert setup.evidence["funding_max_8h"] == pytest.approx(-0.000317823, abs=1e-9)
+    assert setup.evidence["oi_change_fraction"] == pytest.approx(0.236196, abs=1e-6)
+    assert setup.evidence["price_change_fraction"] == pytest.approx(0.001737, abs=1e-6)
+    assert (setup.evidence["window_h"], setup.strength) == (24.0, 1.0)
+    # Price drifts up into the first short clusters before the news: the close at the rally's start reads as
+    # short covering (price +3.8%, OI -13.6% on the day).
+    assert covering.time == rally and covering.evidence["reading"] == "short covering"
+    assert covering.evidence["price_change_fraction"] == pytest.approx(0.038432, abs=1e-6)
+    assert covering.evidence["oi_change_fraction"] == pytest.approx(-0.136250, abs=1e-6)
+    # The squeeze: ten short waves from hour 31.8 to just after the rally, then mean settled funding turns
+    # positive at the 08:00 settlement (the 0.01% interest rate: the clamp holds it there).
+    assert flip.evidence["wave_side"] == "short" and flip.evidence["wave_count"] == 10
+    assert setup.time < flip.evidence["wave_start"] < rally < flip.evidence["wave_end"] < flip.time
+    assert flip.evidence["wave_notional_usd"] == pytest.approx(105.017e6, abs=1e3)
+    assert flip.evidence["funding_before_8h"] == pytest.approx(-0.000473288, abs=1e-9)
+    assert flip.evidence["funding_after_8h"] == pytest.approx(0.0001, abs=1e-12)
+
+
+def test_short_squeeze_with_a_12_hour_window(short_squeeze: DuckDBStore) -> None:
+    # A shorter window sees the build-up earlier (hour 16, the first settlement negative on every venue) and the
+    # same flip; the rally's divergence an hour later (over 12 h to hour 48 price is up 2.9%, under the 3%).
+    found = analysis.signals(short_squeeze, "BTC", START_MS, START_MS + 60 * H, SignalThresholds(window_ms=12 * H))
+    assert [(s.kind, s.time - START_MS) for s in found] == [
+        (SignalKind.SHORT_SQUEEZE_SETUP, 16 * H),
+        (SignalKind.OI_PRICE_DIVERGENCE, 49 * H),
+        (SignalKind.FLIP_AFTER_LIQUIDATIONS, 56 * H),
+    ]
+
+
+def test_short_squeeze_setup_holds_through_the_build_up(short_squeeze: DuckDBStore) -> None:
+    # The setup is no one-bar artefact of the window's start: its condition holds at every close from hour 25 to
+    # hour 40, until short liquidations start eating the day's OI rise (+2.9% at hour 41).
+    grid = analysis.market_grid(short_squeeze, "BTC", START_MS, START_MS + 48 * H, 24 * H)
+    holding = grid.filter(
+        (pl.col("venues_negative") == 3)
+        & (pl.col("oi_change_fraction") >= 0.03)
+        & (pl.col("price_change_fraction") >= -0.02)
+    )
+    assert ((holding["time"] - START_MS) // H).to_list() == list(range(25, 41))

@@ -33,16 +33,20 @@ QUIET = Scenario(
 
 SHORT_SQUEEZE = Scenario(
     name="short-squeeze",
-    description="crowded shorts and negative funding, then a rally through the short clusters (hour 30)",
+    description="shorts pile into a balanced market for two days while price holds and funding turns negative, "
+    "then a rally through the short clusters (hour 48)",
+    days=3.0,
+    # A setup builds over days: the start is balanced and every new trader leans short (about 3 in 4, fewer as
+    # funding deepens), holding for a day on average, so open interest climbs through the first day and stays
+    # crowded through the second. Mostly 5-10x: the crowd survives the noise and the news liquidates it.
     agents=AgentParams(
-        long_bias=-1.0,
+        long_bias=-1.2,
         funding_weight=-0.1,
-        initial_long_bias=-1.4,
-        momentum_weight=0.4,
-        initial_entry_mean=-0.005,
-        initial_leverage_weights=(0.05, 0.10, 0.25, 0.25, 0.20, 0.15),
+        initial_long_bias=0.0,
+        mean_hold_h=24.0,
+        leverage_weights=(0.15, 0.30, 0.30, 0.15, 0.07, 0.03),
     ),
-    shocks=(Shock(start_h=30.0, duration_h=1.5, log_return=0.045, volatility_multiplier=2.5),),
+    shocks=(Shock(start_h=48.0, duration_h=1.5, log_return=0.045, volatility_multiplier=2.5),),
 )
 
 LONG_CASCADE = Scenario(
