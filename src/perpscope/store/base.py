@@ -16,6 +16,7 @@ earlier 0001 still has those keys and stays correct, only slower to write.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -86,6 +87,7 @@ def statements(sql: str) -> list[str]:
     return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
 
 
+@functools.cache  # the shipped migrations do not change while perpscope runs; every store open asks
 def latest_version() -> int:
     return migrations("duckdb")[-1].version  # every dialect has the same versions
 

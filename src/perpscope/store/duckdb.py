@@ -6,7 +6,9 @@ collector) opens, writes one batch in one transaction, and closes; a reader (CLI
 read-only, runs its query, and closes. Both wait for the other's lock with backoff, up to ``lock_timeout_s``.
 Opening costs about 15 ms, so a collector flushing every second leaves the file free most of the time.
 A process that is the only user (tests, benchmarks, the demo) can ``hold`` one connection instead; threads
-in that process then read on their own cursors. See docs/architecture.md.
+in that process then read on their own cursors. A reader opened for a moment many times over (the dashboard,
+once per request) can ``attach`` instead: the file is attached read-only to one in-memory DuckDB per process
+for as long as any such reader is open, about 1 ms instead of 12 (store/attached.py). See docs/architecture.md.
 
 Exactly one writer at a time: DuckDB's file lock keeps other processes out while one writes, and within a
 process every write — ``write``, migrations — takes one lock per database file, shared by every store on it
@@ -26,7 +28,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ import pyarrow as pa
 
 from perpscope.errors import StoreBusyError, StoreError
 from perpscope.store import schema
+from perpscope.store.attached import ATTACHMENTS
 from perpscope.store.base import (
     POSITION,
     Store,
@@ -46,7 +49,8 @@ from perpscope.store.base import (
     upsert_sql,
 )
 
-_LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
+# Another process's lock, or in this process the file attached by a reader (store/attached.py): wait for it.
+_LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock|Unique file handle conflict", re.IGNORECASE)
 _READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
 
 # One write lock per database file per process: every DuckDBStore on the file shares it (see the module doc).
@@ -62,39 +66,62 @@ def _write_lock(path: str) -> threading.Lock:
 
 
 class DuckDBStore(Store):
-    def __init__(self, path: str | Path, *, read_only: bool = False, hold: bool = False, lock_timeout_s: float = 30.0):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        hold: bool = False,
+        lock_timeout_s: float = 30.0,
+        attach: bool = False,
+    ):
         self.path = str(path)
         self.url = self.path
         self.read_only = read_only
         self.lock_timeout_s = lock_timeout_s
         self._held: duckdb.DuckDBPyConnection | None = None
+        self._catalog: str | None = None  # the attached file's name in the process's shared DuckDB (attach)
         self._write_lock = _write_lock(self.path)
         in_memory = self.path == ":memory:"
+        attach = attach and read_only and not in_memory
         if not in_memory:
             if read_only and not Path(self.path).exists():
                 raise StoreError(
                     f"no perpscope database at {self.path}: import files (perpscope import) or collect first"
                 )
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        if hold or in_memory:
+        if attach:
+            self._held, self._catalog = ATTACHMENTS.acquire(self.path, self._retrying)
+        elif hold or in_memory:
             self._held = self._open(read_only=read_only)
         # A short-lived reader checks the version on its first connection instead of opening the file once more
         # here (an open costs ~15 ms); anything that may write migrates before it returns.
         self._version_checked = self._held is not None or not read_only
         if self._held is not None:
-            self._migrate_held(in_memory)
+            try:
+                self._migrate_held(in_memory)
+            except BaseException:
+                self._release()  # an attached file left counted would stay held, and block every writer
+                raise
         elif not read_only:
             self._migrate_if_needed(self._file_version())
 
     # -- connections ---------------------------------------------------------------------------------------
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        opened: list[duckdb.DuckDBPyConnection] = []
+        self._retrying(lambda: opened.append(duckdb.connect(self.path, read_only=read_only)))
+        return opened[0]
+
+    def _retrying(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (an open or attach of the file), waiting with backoff while another holds the file."""
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.005
         while True:
             try:
-                return duckdb.connect(self.path, read_only=read_only)
-            except duckdb.IOException as error:
+                action()
+                return
+            except duckdb.OperationalError as error:  # IOException (a lock) and ResourceInUseException
                 if not _LOCK_MESSAGE.search(str(error)):
                     raise StoreError(f"cannot open {self.path}: {error}") from None
                 if time.monotonic() >= deadline:
@@ -114,6 +141,8 @@ class DuckDBStore(Store):
         if self._held is not None:
             cursor = self._held.cursor()
             try:
+                if self._catalog is not None:
+                    cursor.execute(f"USE {self._catalog}")
                 yield cursor
             finally:
                 cursor.close()
@@ -170,10 +199,12 @@ class DuckDBStore(Store):
         writer happens to open the file). Nothing extra is opened when the file is current."""
         current = self.schema_version()
         if self.read_only and not in_memory and self._held is not None and current < latest_version():
-            self._held.close()
-            self._held = None
+            self._release()
             self._migrate_if_needed(current)
-            self._held = self._open(read_only=True)
+            if self._catalog is not None:
+                self._held, self._catalog = ATTACHMENTS.acquire(self.path, self._retrying)
+            else:
+                self._held = self._open(read_only=True)
             return
         self._migrate_if_needed(current)
 
@@ -246,9 +277,18 @@ class DuckDBStore(Store):
         return counts
 
     def close(self) -> None:
-        if self._held is not None:
+        self._release()
+
+    def _release(self) -> None:
+        """Close the held connection; an attached reader leaves the shared instance's connection open and
+        lets go of the file (detached when it was the last reader)."""
+        if self._held is None:
+            return
+        if self._catalog is not None:
+            ATTACHMENTS.release(self.path)
+        else:
             self._held.close()
-            self._held = None
+        self._held = None
 
 
 def _write_one(conn: duckdb.DuckDBPyConnection, spec: schema.Table, batch: pa.Table) -> WriteCount:
@@ -288,7 +328,9 @@ def insert_new_sql(spec: schema.Table, source: str, low: int, high: int) -> str:
 
 
 def _version(conn: duckdb.DuckDBPyConnection) -> int:
-    if not _scalar(conn, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"):
+    # current_database(): an attached reader shares its instance with other files (store/attached.py).
+    found = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    if not _scalar(conn, f"{found} AND table_catalog = current_database()"):
         return 0
     return _scalar(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations")
 

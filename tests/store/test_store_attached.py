@@ -1,0 +1,94 @@
+"""Readers that attach the file to the process's one DuckDB (the dashboard's per-request store): they share one
+attachment, let go of the file when the last closes, and leave a writer — in this process or another — free to
+write between them (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from store_samples import liquidations
+
+from perpscope.errors import StoreError
+from perpscope.store import DuckDBStore, open_store
+from perpscope.store.attached import ATTACHMENTS
+from perpscope.store.base import latest_version
+
+WRITER = Path(__file__).with_name("store_writer.py")
+
+
+def _reader(path: Path) -> DuckDBStore:
+    store = open_store(path, read_only=True, attach=True)
+    assert isinstance(store, DuckDBStore)
+    return store
+
+
+def test_readers_share_one_attachment_and_the_last_one_lets_go(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    DuckDBStore(path).write({"liquidations": liquidations(3)})
+    first, second = _reader(path), _reader(path)
+    assert ATTACHMENTS.attached() == [str(path.resolve())]
+    assert (first.count("liquidations"), second.schema_version()) == (3, latest_version())
+    first.close()
+    assert second.count("liquidations") == 3  # still attached for the other reader
+    second.close()
+    second.close()  # idempotent: the count is not taken down twice
+    assert ATTACHMENTS.attached() == []
+
+
+def test_a_writer_process_writes_between_readers_and_the_next_reader_sees_it(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    DuckDBStore(path).write({"liquidations": liquidations(5, start=100)})  # the writer's 7 start at 0: all new
+    with _reader(path) as reader:
+        assert reader.count("liquidations") == 5
+    writer = subprocess.run(
+        [sys.executable, str(WRITER), str(path), "0", "7"], cwd=WRITER.parent, capture_output=True, text=True
+    )
+    assert writer.returncode == 0, writer.stderr
+    with _reader(path) as reader:
+        assert reader.count("liquidations") == 12  # 5 before, 7 by the other process: read afresh, not cached
+
+
+def test_a_writer_in_this_process_waits_for_an_attached_reader(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    writer = DuckDBStore(path)
+    reader = _reader(path)
+    threading.Timer(0.3, reader.close).start()
+    started = time.monotonic()
+    counts = writer.write({"liquidations": liquidations(4)})  # waits until the reader lets go of the file
+    waited = time.monotonic() - started
+    writer.close()
+    assert counts["liquidations"].added == 4
+    assert waited >= 0.25
+
+
+def test_two_files_attached_at_once_answer_for_themselves(tmp_path: Path) -> None:
+    one, other = tmp_path / "one.duckdb", tmp_path / "other.duckdb"
+    DuckDBStore(one).write({"liquidations": liquidations(2)})
+    DuckDBStore(other).write({"liquidations": liquidations(9)})
+    with _reader(one) as first, _reader(other) as second:
+        assert (first.count("liquidations"), second.count("liquidations")) == (2, 9)
+        assert first.schema_version() == second.schema_version() == latest_version()
+
+
+def test_an_old_file_is_migrated_and_a_newer_one_refused_without_staying_attached(tmp_path: Path) -> None:
+    old = tmp_path / "old.duckdb"
+    DuckDBStore(old).write({"liquidations": liquidations(3)})
+    with duckdb.connect(str(old)) as conn:
+        conn.execute("DROP TABLE sentiment")
+        conn.execute("DELETE FROM schema_migrations WHERE version >= 3")
+    with _reader(old) as reader:
+        assert reader.schema_version() == latest_version()
+        assert (reader.count("sentiment"), reader.count("liquidations")) == (0, 3)
+    newer = tmp_path / "newer.duckdb"
+    DuckDBStore(newer).close()
+    with duckdb.connect(str(newer)) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (?, 'future', 0)", [latest_version() + 1])
+    with pytest.raises(StoreError, match="newer than this perpscope's"):
+        _reader(newer)
+    assert ATTACHMENTS.attached() == []
