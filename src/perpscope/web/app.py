@@ -22,7 +22,8 @@ from starlette.responses import Response
 from perpscope.api import Perpscope
 from perpscope.config import Settings
 from perpscope.errors import InputError, PerpscopeError, QueryError, StoreBusyError, StoreError
-from perpscope.store import open_store
+from perpscope.store import is_postgres_url, open_store
+from perpscope.store.attached import ATTACHMENTS
 from perpscope.web.cache import ResultCache
 from perpscope.web.push import PushHub
 from perpscope.web.responses import JSON
@@ -48,11 +49,15 @@ class WebContext:
 
 
 def per_request(db: str, settings: Settings) -> Opener:
-    """Open the database read-only, holding one connection for the request, and close it afterwards."""
+    """Open the database read-only for the request and close it afterwards: an embedded file is attached to
+    the process's one DuckDB while any request reads it (store/attached.py), not opened anew each time."""
+
+    if not is_postgres_url(str(db)):
+        ATTACHMENTS.start()  # with the server, not in its first request
 
     @contextlib.contextmanager
     def opened() -> Iterator[Perpscope]:
-        store = open_store(db, read_only=True, hold=True, lock_timeout_s=settings.store.lock_timeout_s)
+        store = open_store(db, read_only=True, attach=True, lock_timeout_s=settings.store.lock_timeout_s)
         try:
             yield Perpscope(store, settings)
         finally:
@@ -103,7 +108,8 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.web = context
-    app.add_middleware(GZipMiddleware, minimum_size=2_048)
+    # Level 1: a heatmap's 700 KB of JSON in 5 ms instead of 33 ms at the default 9, for 7% more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=2_048, compresslevel=1)
     _add_headers(app)
     _add_error_handlers(app)
     for module in (market, heatmap, analysis, pages):
