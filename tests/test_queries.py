@@ -45,3 +45,36 @@ def test_latest_open_interest_leaves_out_venues_silent_past_the_lookback(any_sto
     # which brings bybit's row just inside
     assert queries.latest_open_interest(any_store, "BTC", None)["venue"].to_list() == ["binance", "bybit", "okx"]
     assert queries.latest_open_interest(any_store, "BTC", AT - 40 * MS_PER_DAY).is_empty()
+
+
+def funding(venue: str, ts_event: int, rate: float, kind: models.FundingKind, funding_time: int) -> models.FundingRate:
+    return models.FundingRate(
+        venue=venue, symbol="BTC-USDT-PERP", native_symbol="BTCUSDT", ts_event=ts_event, ts_recv=ts_event,
+        rate=rate, interval_h=8.0, kind=kind, funding_time=funding_time,
+    )  # fmt: skip
+
+
+def test_latest_funding_of_several_kinds_in_one_query_equals_one_query_per_kind(any_store: Store) -> None:
+    settled, predicted = models.FundingKind.SETTLED, models.FundingKind.PREDICTED
+    hour = 3_600_000
+    any_store.write_records(
+        [
+            funding("binance", AT - 16 * hour, 0.0001, settled, AT - 16 * hour),
+            funding("binance", AT - 8 * hour, 0.0002, settled, AT - 8 * hour),
+            funding("binance", AT - hour, 0.0003, predicted, AT),
+            funding("okx", AT - 8 * hour, -0.0001, settled, AT - 8 * hour),
+            # one push predicting two settlements at one ts_event: the earlier funding_time is the latest
+            funding("okx", AT - hour, 0.0004, predicted, AT + 8 * hour),
+            funding("okx", AT - hour, 0.0005, predicted, AT),
+            funding("okx", AT + hour, 0.0009, predicted, AT + 8 * hour),  # after AT: not known yet
+        ]
+    )
+    both = queries.latest_funding_kinds(any_store, "BTC", AT, (settled, predicted))
+    assert both.select("venue", "kind", "rate", "funding_time").rows() == [
+        ("binance", "predicted", 0.0003, AT),
+        ("binance", "settled", 0.0002, AT - 8 * hour),
+        ("okx", "predicted", 0.0005, AT),
+        ("okx", "settled", -0.0001, AT - 8 * hour),
+    ]
+    for kind in (settled, predicted):
+        assert both.filter(both["kind"] == kind.value).equals(queries.latest_funding(any_store, "BTC", AT, kind))

@@ -72,10 +72,11 @@ class ViewMethods(Service):
         return self._frame(funding_math.with_base(funding_math.normalise(rows)))
 
     def _funding_rows(self, symbol: str | None, at: int | None) -> pl.DataFrame:
-        settled = queries.latest_funding(self.store, symbol, at)
+        latest = queries.latest_funding_kinds(self.store, symbol, at, (FundingKind.SETTLED, FundingKind.PREDICTED))
+        settled = latest.filter(pl.col("kind") == FundingKind.SETTLED.value)
         if settled.is_empty():
             raise self._nothing("funding", "funding", symbol, at)
-        predicted = queries.latest_funding(self.store, symbol, at, FundingKind.PREDICTED)
+        predicted = latest.filter(pl.col("kind") == FundingKind.PREDICTED.value)
         open_interest = self._latest_oi_usd(symbol, at)
         if at is not None:
             as_of = at
@@ -103,8 +104,15 @@ class ViewMethods(Service):
     def open_interest_totals(self, symbol: str | None = None, at: Moment = None, window: Span | None = None) -> Any:
         """Per base, :meth:`open_interest` summed over the fresh venues with a USD value (``oi_usd``,
         ``venues``, and with ``window`` ``change_usd`` over ``venues_with_change``)."""
+        return self.open_interest_with_totals(symbol, at, window)[1]
+
+    def open_interest_with_totals(
+        self, symbol: str | None = None, at: Moment = None, window: Span | None = None
+    ) -> tuple[Any, Any]:
+        """:meth:`open_interest` and :meth:`open_interest_totals` from one read of the store."""
         rows = self._open_interest_rows(symbol, self._moment(at, "at"), window)
-        return self._frame(oi_math.totals(rows).with_columns(as_of=pl.lit(rows["as_of"][0], dtype=pl.Int64)))
+        totals = oi_math.totals(rows).with_columns(as_of=pl.lit(rows["as_of"][0], dtype=pl.Int64))
+        return self._frame(rows), self._frame(totals)
 
     def _open_interest_rows(self, symbol: str | None, at: int | None, window: Span | None) -> pl.DataFrame:
         latest = self._latest_oi_usd(symbol, at)
@@ -133,6 +141,13 @@ class ViewMethods(Service):
 
     def _latest_oi_usd(self, symbol: str | None, at: int | None) -> pl.DataFrame:
         latest = queries.latest_open_interest(self.store, symbol, at)
+        # A latest price values only rows with neither USD nor their own conversion price: look it up only then
+        # (two to four queries over a week of candles saved per call when every row carries its own).
+        own = pl.col("oi_usd").is_not_null() | (
+            pl.col("oi_base").is_not_null() & pl.col("conversion_price").is_not_null()
+        )
+        if latest.is_empty() or latest.select(own.all()).item():
+            return oi_math.with_usd(latest, pl.DataFrame(schema=queries.PRICE_SCHEMA))
         return oi_math.with_usd(latest, queries.latest_prices(self.store, symbol, at))
 
     # -- liquidations ----------------------------------------------------------------------------------------

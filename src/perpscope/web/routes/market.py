@@ -81,8 +81,7 @@ def funding_history(
 def open_interest(api: Api, symbol: Symbol = "BTC", window: Window = "24h", at: Time = None) -> JSON:
     span = limits.window_ms(window)
     moment = limits.moment(at, "at")
-    frame = api.open_interest(symbol, moment, span)
-    totals = api.open_interest_totals(symbol, moment, span)
+    frame, totals = api.open_interest_with_totals(symbol, moment, span)
     return JSON(
         {"symbol": symbol.upper(), "window": window, "rows": rows(frame), "totals": rows(totals), "units": OI_UNITS}
     )
