@@ -7,8 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from perpscope.analytics.heatmap.config import HeatmapConfig
+from perpscope.analytics.heatmap.outputs import Heatmap
 from perpscope.api import Perpscope
 from perpscope.service import heatmap as service
+from perpscope.web import grids
 from perpscope.web.limits import HEATMAP_RANGES
 
 
@@ -75,3 +77,26 @@ def test_signals_name_their_sentence(market_client: TestClient) -> None:
     assert [signal["time"] for signal in found["signals"]] == sorted(
         (s["time"] for s in found["signals"]), reverse=True
     )
+
+
+def _grid(times: list[int], long: list[list[float]]) -> Heatmap:
+    values = np.array(long)
+    candles = np.tile([100.0, 101.0, 99.0, 100.5], (len(times), 1))
+    return Heatmap(("binance",), "BTC-USDT-PERP", np.array(times), 4_600, 0.001, values, values * 2, candles, ())
+
+
+def test_heatmap_window_by_hand_in_time_order_and_not() -> None:
+    minute = 60_000
+    rows = [[1, 2, 3, 4, 5, 6], [10, 20, 30, 40, 50, 60], [30, 40, 50, 60, 70, 80], [7, 7, 7, 7, 7, 7]]
+    ordered = _grid([0, minute, 2 * minute, 3 * minute], rows)
+    edges = ordered.edges  # bins 1..3 exactly: one price row each
+    window = grids.heatmap_window(ordered, minute, minute, 3 * minute, 1, 100, edges[1], edges[4])
+    assert window["times"].tolist() == [minute] and window["column_ms"] == 2 * minute
+    # the mean of columns 1 and 2 (the grid holds states), bin by bin: (20+40)/2, (30+50)/2, (40+60)/2
+    assert window["long"].tolist() == [[30, 40, 50]]
+    assert window["short"].tolist() == [[60, 80, 100]]
+    # the same columns stored out of time order are chosen by time all the same
+    shuffled = _grid([3 * minute, 0, minute, 2 * minute], [rows[3], rows[0], rows[1], rows[2]])
+    again = grids.heatmap_window(shuffled, minute, minute, 3 * minute, 1, 100, edges[1], edges[4])
+    assert again["long"].tolist() == [[30, 40, 50]] and again["times"].tolist() == [minute]
+    assert grids.heatmap_window(ordered, minute, 3 * minute, minute, 1, 100)["times"] == []  # an empty window

@@ -33,7 +33,7 @@ def heatmap_window(
 ) -> dict[str, Any]:
     """The part of ``heatmap`` with column start in ``[since, until)`` and price in ``[price_low, price_high)``,
     at most ``columns`` x ``rows`` cells. ``long``/``short``: lists per column of USD per price row."""
-    keep = (heatmap.times >= since) & (heatmap.times < until)
+    keep = _kept(heatmap.times, since, until)
     times, candles = heatmap.times[keep], heatmap.candles[keep]
     long, short = heatmap.long[keep], heatmap.short[keep]
     if times.size == 0:
@@ -65,10 +65,21 @@ def _empty(since: int, until: int) -> dict[str, Any]:
     }
 
 
+def _kept(times: np.ndarray[Any, Any], since: int, until: int) -> slice | np.ndarray[Any, Any]:
+    """The columns starting in ``[since, until)``: a slice when the times ascend, as the model's do, so the grids
+    are viewed rather than copied (a year's two grids: ~4 ms); a mask otherwise."""
+    if times.size < 2 or bool(np.all(times[1:] >= times[:-1])):
+        return slice(int(np.searchsorted(times, since, "left")), int(np.searchsorted(times, until, "left")))
+    return (times >= since) & (times < until)
+
+
 def _rebin(grid: np.ndarray[Any, Any], centers: np.ndarray[Any, Any], edges: np.ndarray[Any, Any]) -> Any:
-    """Sum the model bins into the rows ``edges`` bound, by differences of a running sum along price."""
-    running = np.concatenate([np.zeros((grid.shape[0], 1)), np.cumsum(grid, axis=1)], axis=1)
+    """Sum the model bins into the rows ``edges`` bound, by differences of a running sum along price. The sum
+    stops at the last bin a row needs (the same left-to-right sums, so the same values, for less work)."""
     bounds = np.searchsorted(centers, edges, side="left")
+    width = int(bounds.max())
+    running = np.zeros((grid.shape[0], width + 1))
+    np.cumsum(grid[:, :width], axis=1, out=running[:, 1:])
     return running[:, bounds[1:]] - running[:, bounds[:-1]]
 
 
