@@ -25,6 +25,7 @@ from perpscope.errors import ConfigError
 
 ENV_PREFIX = "PERPSCOPE_"
 ENV_NOT_SETTINGS = frozenset({"PERPSCOPE_CONFIG"})
+SECRET_SUFFIX = "secret"  # settings whose value no message may show
 
 
 def default_db_path() -> str:
@@ -43,6 +44,15 @@ class VenueUrlSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class BinanceSettings(VenueUrlSettings):
+    """Binance's URLs, and an optional API key for its one signed request the collector makes
+    (``/fapi/v1/leverageBracket``: the margin brackets). Read-only permissions are enough."""
+
+    api_key: str = ""
+    api_secret: str = dataclasses.field(default="", repr=False)  # never shown: not in repr, logs or errors
+
+
+@dataclasses.dataclass(frozen=True)
 class CollectSettings:
     """``perpscope collect``'s defaults; its flags override them."""
 
@@ -55,7 +65,7 @@ class CollectSettings:
     restart_lookback: str = "24h"
     record_dir: str = ""  # also record raw frames here; empty: no recording
     budget_share: float = 0.5  # share of each venue's published request budget this process may use
-    binance: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
+    binance: BinanceSettings = dataclasses.field(default_factory=BinanceSettings)
     okx: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
     bybit: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
     hyperliquid: VenueUrlSettings = dataclasses.field(default_factory=VenueUrlSettings)
@@ -176,7 +186,8 @@ def _coerce(hint: Any, value: Any, key: str, origin: str) -> Any:
             return str(value) if target is str else value
     except ValueError:
         pass
-    raise ConfigError(f"{_where(value, origin)}: '{key}' must be {target.__name__}, got {value!r}")
+    shown = "a value (hidden)" if key.endswith(SECRET_SUFFIX) else repr(value)
+    raise ConfigError(f"{_where(value, origin)}: '{key}' must be {target.__name__}, got {shown}")
 
 
 def _plain_type(hint: Any) -> type:

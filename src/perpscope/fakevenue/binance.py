@@ -51,8 +51,9 @@ class BinanceDialect:
     venue = VENUE
     needs_post = False
 
-    def __init__(self, page_cap: int | None = None):
+    def __init__(self, page_cap: int | None = None, api_secret: str | None = None):
         self.page_cap = page_cap  # fewer rows per page than asked for, to make callers page (None: as documented)
+        self.api_secret = api_secret  # checks the signature of USER_DATA requests; None refuses them
         # Rendered only once a client asked for it (frames go to subscribers only, so this changes no delivery):
         # a caller rendering events itself sees one frame per liquidation.
         self.all_liquidations_asked = False
@@ -170,6 +171,8 @@ class BinanceDialect:
         path, query = request.path, request.query
         if path in binance_data.PATHS:
             return binance_data.rest(path, dict(query), state, self.page_cap)
+        if path in binance_data.REFERENCE_PATHS:
+            return binance_data.reference(path, query, state, self.api_secret)
         base = query.get("symbol", "").upper().removesuffix("USDT")
         if path == OPEN_INTEREST_PATH:
             return _open_interest(base, state)

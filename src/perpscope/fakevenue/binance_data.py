@@ -1,6 +1,8 @@
-"""Binance USDⓈ-M candles and trading statistics, as the fake venue speaks them: the ``<symbol>@kline_1m`` stream
-(closed bars only), ``GET /fapi/v1/klines``, ``/futures/data/globalLongShortAccountRatio`` and
-``/futures/data/takerlongshortRatio``, in the shapes of the real API.
+"""Binance USDⓈ-M candles, trading statistics and reference data, as the fake venue speaks them: the
+``<symbol>@kline_1m`` stream (closed bars only), ``GET /fapi/v1/klines``, ``/futures/data/globalLongShortAccountRatio``,
+``/futures/data/takerlongshortRatio``, ``/fapi/v1/exchangeInfo``, ``/fapi/v1/fundingInfo`` and the signed
+``/fapi/v1/leverageBracket`` (HMAC-SHA256 signature checked against the secret the venue was given), in the shapes
+of the real API.
 
 The records beside each rendering are what a correct collector makes of it, written from the documented
 semantics, independently of the parsers under test.
@@ -8,21 +10,41 @@ semantics, independently of the parsers under test.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 
 from perpscope.fakevenue.dialect import Rendered, RestAnswer
 from perpscope.fakevenue.market import CandleEvent, RatioEvent, TakerEvent
 from perpscope.fakevenue.state import MarketState, window
-from perpscope.models import Candle, CandleKind, LongShortRatio, RatioKind, TakerVolume
+from perpscope.models import Candle, CandleKind, LongShortRatio, MarginBracket, RatioKind, TakerVolume
 
 VENUE = "binance"
 KLINES_PATH = "/fapi/v1/klines"
 LONG_SHORT_PATH = "/futures/data/globalLongShortAccountRatio"
 TAKER_PATH = "/futures/data/takerlongshortRatio"
 PATHS = frozenset({KLINES_PATH, LONG_SHORT_PATH, TAKER_PATH})
+EXCHANGE_INFO_PATH = "/fapi/v1/exchangeInfo"
+FUNDING_INFO_PATH = "/fapi/v1/fundingInfo"
+LEVERAGE_BRACKET_PATH = "/fapi/v1/leverageBracket"
+REFERENCE_PATHS = frozenset({EXCHANGE_INFO_PATH, FUNDING_INFO_PATH, LEVERAGE_BRACKET_PATH})
+LISTED = ("BTC", "ETH")  # listed whatever the market played; bases with marks or tiers are listed too
 MINUTE_MS = 60_000
+# Served for a base no MarginTiersEvent was published for: METHOD.md's BTCUSDT brackets 1-3 (snapshot 2024-10-24),
+# notional in USD, cum in USD; a fake venue's default, not a live table.
+DEFAULT_BRACKETS = tuple(
+    MarginBracket(floor=floor, cap=cap, max_leverage=leverage, mmr=rate, maintenance_amount=amount)
+    for floor, cap, leverage, rate, amount in (
+        (0.0, 50_000.0, 125.0, 0.004, 0.0),
+        (50_000.0, 600_000.0, 100.0, 0.005, 50.0),
+        (600_000.0, 3_000_000.0, 75.0, 0.0065, 950.0),
+    )
+)
 
 
 def native(base: str) -> str:
@@ -164,3 +186,78 @@ def _takers(rows: list[TakerEvent]) -> RestAnswer:
         for row in rows
     )
     return RestAnswer(200, body, records)
+
+
+# -- reference data ----------------------------------------------------------------------------------------------
+
+
+def reference(path: str, query: Mapping[str, str], state: MarketState, secret: str | None) -> RestAnswer:
+    """Reference data, compared by the tests, not ledgered as market data."""
+    listed = sorted({*LISTED, *state.marks, *state.tiers})
+    if path == FUNDING_INFO_PATH:
+        return RestAnswer(200, [], ())  # only symbols with an adjusted interval or cap are listed: none here
+    if path == EXCHANGE_INFO_PATH:
+        return RestAnswer(
+            200, {"timezone": "UTC", "serverTime": _now_ms(), "symbols": [_listing(b) for b in listed]}, ()
+        )
+    refused = _refused(query, secret)
+    if refused is not None:
+        return refused
+    asked = query.get("symbol")
+    if asked is None:
+        return RestAnswer(200, [_brackets(base, state) for base in listed], ())
+    base = asked.upper().removesuffix("USDT")
+    if base not in listed:
+        return RestAnswer(400, {"code": -1121, "msg": "Invalid symbol."}, ())
+    return RestAnswer(200, _brackets(base, state), ())  # one symbol asked: one object, not a list
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _refused(query: Mapping[str, str], secret: str | None) -> RestAnswer | None:
+    """Binance's answers to an unsigned, wrongly signed or stale USER_DATA request (the header is not seen here)."""
+    if secret is None:
+        return RestAnswer(401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}, ())
+    given = query.get("signature", "")
+    if not given:
+        message = "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."
+        return RestAnswer(400, {"code": -1102, "msg": message}, ())
+    unsigned = urlencode([(name, value) for name, value in query.items() if name != "signature"])
+    expected = hmac.new(secret.encode(), unsigned.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(given, expected):
+        return RestAnswer(400, {"code": -1022, "msg": "Signature for this request is not valid."}, ())
+    sent, window = int(query.get("timestamp", "0")), int(query.get("recvWindow", "5000"))
+    if not -1_000 <= _now_ms() - sent <= window:
+        return RestAnswer(400, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."}, ())
+    return None
+
+
+def _listing(base: str) -> dict[str, Any]:
+    return {
+        "symbol": native(base),
+        "pair": native(base),
+        "contractType": "PERPETUAL",
+        "status": "TRADING",
+        "baseAsset": base,
+        "quoteAsset": "USDT",
+        "marginAsset": "USDT",
+        "filters": [{"filterType": "PRICE_FILTER", "minPrice": "0.10", "maxPrice": "4529764", "tickSize": "0.10"}],
+    }
+
+
+def _brackets(base: str, state: MarketState) -> dict[str, Any]:
+    tiers = state.tiers.get(base) or DEFAULT_BRACKETS
+    rows = [
+        {
+            "bracket": number,
+            "initialLeverage": round(tier.max_leverage),
+            "notionalCap": tier.cap,
+            "notionalFloor": tier.floor,
+            "maintMarginRatio": tier.mmr,
+            "cum": tier.maintenance_amount,
+        }
+        for number, tier in enumerate(tiers, start=1)
+    ]
+    return {"symbol": native(base), "brackets": rows}

@@ -8,7 +8,12 @@ stream on a connection of its own, filtered to the asked symbols: chosen with ``
 from ``ALL_LIQUIDATIONS_FROM`` symbols on. Both are throttled alike by Binance (the latest liquidation per symbol per
 1000 ms, METHOD.md), so neither is more complete. The all-market stream costs one stream instead of one per symbol
 (fewer connections for long symbol lists) but carries every symbol's liquidations, most of them dropped here, and
-one reconnect interrupts the liquidations of every symbol at once."""
+one reconnect interrupts the liquidations of every symbol at once.
+
+Margin brackets (``/fapi/v1/leverageBracket``) need an API key: with ``credentials`` the connector signs that one
+request and stores the asked symbols' instruments (exchangeInfo, funding intervals from fundingInfo) with the
+key's account brackets, refreshed hourly; without, no instruments are stored and the heatmap uses METHOD.md's
+BTCUSDT table. A refused key stops the venue at start with Binance's message, like a wrong URL."""
 
 from __future__ import annotations
 
@@ -16,15 +21,17 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
+import msgspec
 
 from perpscope.collect import paging
 from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan, venue_client
 from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
-from perpscope.models import RatioKind, Record
-from perpscope.venues.binance import VENUE, endpoints, parse, parse_rest, symbols
+from perpscope.models import Instrument, MarginBracket, RatioKind, Record
+from perpscope.venues.binance import VENUE, endpoints, instruments, parse, parse_rest, symbols
 from perpscope.venues.binance.capabilities import CAPABILITIES
+from perpscope.venues.binance.signing import ApiKey, SigningTransport
 from perpscope.venues.capabilities import Channel
 
 STREAMED = (Channel.LIQUIDATIONS, Channel.MARK, Channel.INDEX, Channel.FUNDING_PREDICTED, Channel.CANDLES)
@@ -40,6 +47,8 @@ OI_HISTORY_PERIOD = "5m"
 STATISTICS_PERIOD = "5m"  # long/short ratio and taker volume
 CANDLE_INTERVAL = "1m"
 DAY_MS = 86_400_000
+REFERENCE_REFRESH_S = 3_600.0
+BRACKETS_SOURCE = f"binance rest {endpoints.EXCHANGE_INFO.path}, {endpoints.LEVERAGE_BRACKET.path}"
 
 
 class BinanceConnector:
@@ -53,11 +62,17 @@ class BinanceConnector:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         all_liquidations: bool | None = None,
+        credentials: ApiKey | None = None,
     ):
         self.settings = settings
         self.natives = tuple(_native(symbol) for symbol in settings.symbols)
         self.wanted = frozenset(self.natives)
-        self.urls, self.http = venue_client(endpoints.URLS, CAPABILITIES, settings, http, transport)
+        self.credentials = credentials
+        signing = SigningTransport(credentials, transport) if credentials is not None else transport
+        self.urls, self.http = venue_client(endpoints.URLS, CAPABILITIES, settings, http, signing)
+        self.funding_intervals: dict[str, float] = {}  # native -> hours, for symbols Binance adjusted
+        self.instruments: dict[str, Instrument] = {}  # asked natives, as exchangeInfo lists them
+        self.brackets: dict[str, tuple[MarginBracket, ...]] = {}  # asked natives -> the key's account brackets
         chosen = len(self.natives) >= ALL_LIQUIDATIONS_FROM if all_liquidations is None else all_liquidations
         self.all_liquidations = chosen and bool(self.natives)
 
@@ -89,7 +104,7 @@ class BinanceConnector:
 
     def polls(self) -> list[PollPlan]:
         intervals = self.settings.intervals
-        plans = []
+        plans = self._reference_polls()
         for native in self.natives:
             if intervals.open_interest_s <= 0:
                 plans.append(self._funding_poll(native))
@@ -105,6 +120,18 @@ class BinanceConnector:
             )
             plans.append(self._funding_poll(native))
         return plans
+
+    def _reference_polls(self) -> list[PollPlan]:
+        """With an API key: funding intervals, the instruments, then their brackets; answered before the streams
+        open and then hourly. Without one there is nothing to store them with."""
+        if self.credentials is None or not self.natives:
+            return []
+        asked = (
+            ("funding_info", endpoints.FUNDING_INFO.path),
+            ("exchange_info", endpoints.EXCHANGE_INFO.path),
+            ("brackets", endpoints.LEVERAGE_BRACKET.path),
+        )
+        return [PollPlan(f"{VENUE} {kind}", path, (), REFERENCE_REFRESH_S, (), first=True) for kind, path in asked]
 
     def _funding_poll(self, native: str) -> PollPlan:
         return PollPlan(
@@ -139,7 +166,33 @@ class BinanceConnector:
             return [parse_rest.parse_open_interest(payload, ts_recv)]
         if kind == "funding":
             return list(parse.parse_funding_history(payload, ts_recv))
+        if kind in ("funding_info", "exchange_info", "brackets"):
+            return self._take_reference(kind, payload, ts_recv)
         raise ParseError(f"unknown Binance stream key {key!r}", file="recording")
+
+    def _take_reference(self, kind: str, payload: str, ts_recv: int) -> list[Record]:
+        if kind == "funding_info":
+            self.funding_intervals = instruments.parse_funding_info(payload)
+            return []
+        if kind == "exchange_info":
+            listed = instruments.parse_exchange_info(
+                payload, ts_recv, funding_intervals=self.funding_intervals, brackets=self.brackets
+            )
+            self.instruments = {item.native_symbol: item for item in listed if item.native_symbol in self.wanted}
+            return list(self.instruments.values())
+        brackets = instruments.parse_leverage_brackets(payload)
+        self.brackets.update((native, tiers) for native, tiers in brackets.items() if native in self.wanted)
+        return [
+            msgspec.structs.replace(
+                instrument,
+                margin_brackets=self.brackets[native],
+                ts_event=ts_recv,
+                ts_recv=ts_recv,
+                source=BRACKETS_SOURCE,
+            )
+            for native, instrument in self.instruments.items()
+            if native in self.brackets
+        ]
 
     def can_backfill(self, channel: Channel) -> bool:
         return channel in BACKFILLED
@@ -245,5 +298,6 @@ def connector(
     transport: httpx.AsyncBaseTransport | None = None,
     *,
     all_liquidations: bool | None = None,
+    credentials: ApiKey | None = None,
 ) -> BinanceConnector:
-    return BinanceConnector(settings, http, transport, all_liquidations=all_liquidations)
+    return BinanceConnector(settings, http, transport, all_liquidations=all_liquidations, credentials=credentials)
