@@ -59,6 +59,23 @@ def venues_present(store: Store, symbol: str | None) -> list[str]:
     return [str(venue) for venue in store.query(sql, params * 3)["venue"].to_list()]
 
 
+def markets(store: Store) -> dict[str, list[str]]:
+    """Every base with funding, liquidations or candles, and per base the venues with funding, open interest or
+    liquidations for it (as :func:`venues_present`), sorted, from one statement over the distinct pairs."""
+    parts = [
+        f"SELECT DISTINCT symbol, {'NULL' if name == 'candles' else 'venue'} AS venue, '{name}' AS source FROM {name}"
+        for name in ("funding", "liquidations", "candles", "open_interest")
+    ]
+    found = store.query(" UNION ALL ".join(parts)).rows()
+    bases = sorted({str(symbol).split("-", 1)[0] for symbol, _, source in found if source != "open_interest"})
+    venues: dict[str, set[str]] = {base: set() for base in bases}
+    for symbol, venue, source in found:
+        base = str(symbol).split("-", 1)[0]
+        if source != "candles" and base in venues and str(symbol).startswith(f"{base}-"):
+            venues[base].add(str(venue))
+    return {base: sorted(names) for base, names in venues.items()}
+
+
 def latest_liquidations(
     store: Store,
     symbol: str | None,

@@ -44,8 +44,8 @@ LIQUIDATION_UNITS = {
 
 @router.get("/symbols", summary="Bases with data, and the venues of each")
 def symbols(api: Api) -> JSON:
-    bases = sorted(set(api.bases("funding")) | set(api.bases("liquidations")) | set(api.bases("candles")))
-    return JSON({"bases": bases, "venues": {base: board.venues_present(api.store, base) for base in bases}})
+    venues = board.markets(api.store)
+    return JSON({"bases": list(venues), "venues": venues})
 
 
 @router.get("/funding", summary="Latest settled funding per venue, with the predicted next rate")
