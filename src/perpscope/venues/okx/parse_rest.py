@@ -25,7 +25,9 @@ from perpscope.models import (
 )
 from perpscope.venues.decoding import Payload, decode, optional_float
 from perpscope.venues.okx import VENUE, endpoints, symbols
-from perpscope.venues.okx.parse import DEFAULT_INTERVAL_H, ContractValues, canonical, check_code, rest_source
+from perpscope.venues.okx.parse import DEFAULT_INTERVAL_H, canonical, check_code, rest_source
+
+ContractValues = Mapping[str, float]  # instId -> ctVal, the lookup the liquidation parser takes
 
 # OKX bar names -> canonical intervals.
 _BARS = {
