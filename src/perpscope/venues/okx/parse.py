@@ -14,9 +14,6 @@ Conventions (docs: https://www.okx.com/docs-v5/en/):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import msgspec
 
 from perpscope.errors import ParseError, VenueResponseError
@@ -35,31 +32,33 @@ from perpscope.venues.decoding import HOUR_MS, Payload, decode, interval_hours, 
 from perpscope.venues.okx import VENUE, endpoints, symbols
 from perpscope.venues.okx.capabilities import CAPABILITIES
 from perpscope.venues.okx.push import (
+    CHANNEL_AT,
+    FALL_BACK,
     FUNDING_ROWS,
+    FUNDING_SOURCE,
     INDEX_ROWS,
+    INDEX_SOURCE,
     LIQUIDATION_ROWS,
+    LIQUIDATION_SOURCE,
     MARK_ROWS,
     ONE_PASS,
     OPEN_INTEREST_ROWS,
     PUSH,
-    SNIFF,
+    WS_SOURCE,
+    ContractValues,
     FundingPush,
     IndexPush,
     LiquidationDetail,
     LiquidationPush,
     MarkPush,
+    OnePass,
     OpenInterestPush,
+    liquidations,
+    price,
+    sniffed,
 )
 
 DEFAULT_INTERVAL_H = CAPABILITIES.default_funding_interval_h
-WS_SOURCE = "okx ws"
-FUNDING_SOURCE = f"{WS_SOURCE} funding-rate"
-INDEX_SOURCE = f"{WS_SOURCE} index-tickers"
-LIQUIDATION_SOURCE = f"{WS_SOURCE} liquidation-orders"
-OPEN_INTEREST_SOURCE = f"{WS_SOURCE} {endpoints.OPEN_INTEREST_CHANNEL}"
-MARK_PRICE_SOURCE = f"{WS_SOURCE} {endpoints.MARK_PRICE_CHANNEL}"
-
-ContractValues = Mapping[str, float]
 
 
 def rest_source(path: str) -> str:
@@ -248,21 +247,8 @@ def _mark_prices(source: str, rows: list[MarkPush], ts_recv: int) -> list[Price]
     for row in rows:
         if symbols.is_perpetual(row.instId):
             symbol, ts_event = _symbol_and_time(row.instId, row.ts, ts_recv, source)
-            records.append(_price(symbol, row.instId, ts_event, ts_recv, source, PriceKind.MARK, row.markPx))
+            records.append(price(symbol, row.instId, ts_event, ts_recv, source, PriceKind.MARK, row.markPx))
     return records
-
-
-def _price(symbol: str, native: str, ts_event: int, ts_recv: int, source: str, kind: PriceKind, price: float) -> Price:
-    return Price(
-        venue=VENUE,
-        symbol=symbol,
-        native_symbol=native,
-        ts_event=ts_event,
-        ts_recv=ts_recv,
-        source=source,
-        kind=kind,
-        price=price,
-    )
 
 
 def parse_index_tickers(payload: Payload, ts_recv: int) -> list[Price]:
@@ -280,7 +266,7 @@ def _index_prices(rows: list[IndexPush], ts_recv: int) -> list[Price]:
         except ParseError as error:
             raise error.located(file=source) from None
         ts_event = optional_int(row.ts, field="ts", source=source) or ts_recv
-        records.append(_price(symbol, row.instId, ts_event, ts_recv, source, PriceKind.INDEX, row.idxPx))
+        records.append(price(symbol, row.instId, ts_event, ts_recv, source, PriceKind.INDEX, row.idxPx))
     return records
 
 
@@ -339,40 +325,31 @@ def _liquidation(inst_id: str, detail: LiquidationDetail, value: float, ts_recv:
 
 
 # ---------------------------------------------------------------- parse_message: one pass over a push
-# OKX writes ``arg`` first: the channel is read off the text, then the whole push decodes once with that channel's
-# rows. Anything else (another key order, bytes, an event, an error code, a bad field) takes the general route,
-# which decodes the envelope, then ``data``, and skips the message or raises the same error as always.
+# A text push of a known channel goes the one-pass route (``okx.push``); anything it does not take (another key
+# order, bytes, an event, an error code, a bad field) goes the general route, which decodes the envelope, then
+# ``data``, and skips the message or raises the same error as always.
 
 
 def parse_message(
     payload: Payload, ts_recv: int, contract_values: ContractValues, *, interval_h: float = DEFAULT_INTERVAL_H
 ) -> list[Record]:
     """Any public-channel push this package understands; other channels and events yield nothing."""
-    if isinstance(payload, str) and payload.startswith(SNIFF):
-        channel = payload[len(SNIFF) : payload.find('"', len(SNIFF))]
-        decoder = ONE_PASS.get(channel)
-        if decoder is not None:
-            try:
-                message = decoder.decode(payload)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                return _by_channel(payload, ts_recv, contract_values, interval_h)
-            if message.code == "0" and message.arg.channel == channel:
-                return _records(channel, message.data, ts_recv, contract_values, interval_h)
+    if payload.__class__ is str:
+        try:
+            records = _ONE_PASS[payload[CHANNEL_AT]](payload, ts_recv, contract_values, interval_h)
+        except FALL_BACK:
+            records = None  # not a push of a known channel (KeyError, IndexError), or not one taken as it is
+        if records is not None:
+            return records
     return _by_channel(payload, ts_recv, contract_values, interval_h)
 
 
-def _records(
-    channel: str, rows: list[Any], ts_recv: int, contract_values: ContractValues, interval_h: float
-) -> list[Record]:
-    if channel == endpoints.FUNDING_RATE_CHANNEL:
-        return list(_funding_rates(rows, ts_recv, interval_h))
-    if channel == endpoints.OPEN_INTEREST_CHANNEL:
-        return list(_open_interests(OPEN_INTEREST_SOURCE, rows, ts_recv))
-    if channel == endpoints.MARK_PRICE_CHANNEL:
-        return list(_mark_prices(MARK_PRICE_SOURCE, rows, ts_recv))
-    if channel == endpoints.INDEX_TICKERS_CHANNEL:
-        return list(_index_prices(rows, ts_recv))
-    return list(_liquidations(rows, ts_recv, contract_values, True))
+def _liquidation_push(payload: str, ts_recv: int, contract_values: ContractValues, _: float) -> list[Record] | None:
+    rows = liquidations(payload)
+    return None if rows is None else list(_liquidations(rows, ts_recv, contract_values, True))
+
+
+_ONE_PASS: dict[str, OnePass] = {**ONE_PASS, sniffed(endpoints.LIQUIDATION_ORDERS_CHANNEL): _liquidation_push}
 
 
 def _by_channel(payload: Payload, ts_recv: int, contract_values: ContractValues, interval_h: float) -> list[Record]:
