@@ -50,6 +50,7 @@ class BinanceSettings(VenueUrlSettings):
 
     api_key: str = ""
     api_secret: str = dataclasses.field(default="", repr=False)  # never shown: not in repr, logs or errors
+    liquidation_stream: str = "auto"  # auto | symbol (<sym>@forceOrder) | all (!forceOrder@arr, filtered)
 
 
 @dataclasses.dataclass(frozen=True)

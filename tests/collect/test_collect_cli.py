@@ -7,12 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from collect_helpers import COMPOSE_CLI, cli_with_collect, closed_port
 
-from perpscope.cli.collecting import parse_venue_urls
-from perpscope.collect.connector import VenueUrls
+from perpscope.cli.collecting import _connectors, parse_venue_urls
+from perpscope.collect.connector import Intervals, VenueUrls
 from perpscope.collect.recorder import Recorder
+from perpscope.config import BinanceSettings, CollectSettings
+from perpscope.errors import InputError
 from perpscope.fakevenue import FaultPlan, HttpFault
 from perpscope.fakevenue.background import BackgroundVenue
 from perpscope.fakevenue.binance import FUNDING_PATH, BinanceDialect
@@ -30,6 +33,30 @@ def test_venue_urls_accept_one_base_or_each_part() -> None:
     assert urls.of("binance") == VenueUrls("http://127.0.0.1:9000", "ws://127.0.0.1:9000")
     assert urls.of("okx") == VenueUrls("http://r:1", "ws://w:2")
     assert urls.of("bybit") == VenueUrls()
+
+
+def test_binance_settings_reach_its_connector() -> None:
+    binance = BinanceSettings(api_key="key", api_secret="secret", liquidation_stream="all")
+    made = _connectors(
+        ["binance", "okx"], ["BTC"], Intervals(), parse_venue_urls([]), collect=CollectSettings(binance=binance)
+    )
+    connector = made[0]
+    assert connector.all_liquidations is True
+    assert (connector.credentials.key, connector.credentials.secret) == ("key", "secret")
+    plain = _connectors(["binance"], ["BTC"], Intervals(), parse_venue_urls([]), collect=CollectSettings())[0]
+    assert plain.all_liquidations is False and plain.credentials is None
+
+
+@pytest.mark.parametrize(
+    ("binance", "message"),
+    [
+        (BinanceSettings(liquidation_stream="every"), "collect.binance.liquidation_stream: 'every' is not one of"),
+        (BinanceSettings(api_key="key"), "collect.binance.api_key and api_secret: give both or neither"),
+    ],
+)
+def test_bad_binance_settings_are_named(binance: BinanceSettings, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        _connectors(["binance"], ["BTC"], Intervals(), parse_venue_urls([]), collect=CollectSettings(binance=binance))
 
 
 def test_without_network_each_venue_is_one_clear_error(tmp_path: Path) -> None:

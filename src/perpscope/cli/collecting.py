@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -82,11 +83,39 @@ def _connectors(
     intervals: Intervals,
     urls: UrlOverrides,
     http: HttpSettings = DEFAULT_HTTP,
+    collect: CollectSettings | None = None,
 ) -> list[Connector]:
     return [
-        registry.make(venue, ConnectorSettings(tuple(symbols), intervals, urls.of(venue.lower())), http)
+        registry.make(
+            venue,
+            ConnectorSettings(tuple(symbols), intervals, urls.of(venue.lower())),
+            http,
+            **venue_options(venue.lower(), collect),
+        )
         for venue in venues
     ]
+
+
+LIQUIDATION_STREAMS = {"auto": None, "symbol": False, "all": True}
+
+
+def venue_options(venue: str, collect: CollectSettings | None) -> dict[str, Any]:
+    """A venue's own connector options from the ``[collect.<venue>]`` settings: Binance's API key (its margin
+    brackets) and its liquidation stream."""
+    if venue != "binance" or collect is None:
+        return {}
+    from perpscope.venues.binance.signing import ApiKey
+
+    binance = collect.binance
+    if binance.liquidation_stream not in LIQUIDATION_STREAMS:
+        known = ", ".join(LIQUIDATION_STREAMS)
+        raise InputError(
+            f"setting collect.binance.liquidation_stream: {binance.liquidation_stream!r} is not one of {known}"
+        )
+    if bool(binance.api_key) != bool(binance.api_secret):
+        raise InputError("settings collect.binance.api_key and api_secret: give both or neither")
+    credentials = ApiKey(binance.api_key, binance.api_secret) if binance.api_key else None
+    return {"all_liquidations": LIQUIDATION_STREAMS[binance.liquidation_stream], "credentials": credentials}
 
 
 @dataclass(frozen=True)
@@ -209,7 +238,7 @@ def collect_command(
     if plan.profile == "sim":
         errors.print(SIM_NOTE, highlight=False, soft_wrap=True)
     http = HttpSettings(budget_share=plan.budget_share)
-    connectors = _connectors(plan.venues, plan.symbols, plan.intervals, plan.urls, http)
+    connectors = _connectors(plan.venues, plan.symbols, plan.intervals, plan.urls, http, app.settings.collect)
     store = app.api(read_only=False).store
     lookback = parse_duration(plan.restart_lookback)
     since = {c.venue: s for c in connectors if (s := restart_since(store, c.venue, now_ms(), lookback)) is not None}

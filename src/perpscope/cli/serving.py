@@ -124,7 +124,9 @@ def _serve_collecting(
     except StoreError as error:
         raise click.ClickException(str(error)) from None
     api = Perpscope(store, settings)
-    connectors = _connectors(_names(venues), _names(symbols), Intervals(), parse_venue_urls(venue_urls))
+    connectors = _connectors(
+        _names(venues), _names(symbols), Intervals(), parse_venue_urls(venue_urls), collect=settings.collect
+    )
     collector = Collector(connectors, store)
     server = uvicorn.Server(
         uvicorn.Config(

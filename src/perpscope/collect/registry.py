@@ -1,5 +1,6 @@
 """Venue name -> its connector. Each venue package's ``connector`` module exposes ``connector(settings, http,
-transport)``; venues without one yet are listed so the CLI can say so instead of failing obscurely."""
+transport, **options)``, the options being that venue's own (a Binance API key); venues without one yet are listed
+so the CLI can say so instead of failing obscurely."""
 
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ def make(
     settings: ConnectorSettings,
     http: HttpSettings = DEFAULT_HTTP,
     transport: httpx.AsyncBaseTransport | None = None,
+    **options: object,
 ) -> Connector:
     name = venue.strip().lower()
     if name not in available():
         known = ", ".join(available()) or "none"
         raise InputError(f"no collector for venue {venue!r}; venues that can be collected: {known}")
     module = importlib.import_module(f"perpscope.venues.{name}.connector")
-    made: Connector = module.connector(settings, http, transport)
+    made: Connector = module.connector(settings, http, transport, **options)
     return made
