@@ -8,6 +8,7 @@ venues' quoted numbers (``"0.0001"``) into floats and ints while it decodes, whi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -56,6 +57,14 @@ class Decoder(Generic[T]):
             raise invalid(error, source) from error
         except msgspec.DecodeError as error:
             raise ParseError(f"not valid JSON: {error}", file=source) from error
+
+
+# One JSON number decoded by msgspec: a quoted number converted in about a fifth of ``float()``'s time (half of
+# ``int()``'s). Every text they accept, ``float()``/``int()`` accept with the same value, bit for bit (tested), except
+# "-0", which ``json_float`` decodes to 0.0 where ``float()`` gives -0.0: write ``json_float(text) or float(text)``.
+# Anything else (``nan``, ``1_000``, ``01``, ``1.0`` for an integer) raises msgspec.DecodeError: fall back then.
+json_float: Callable[[str], float] = msgspec.json.Decoder(float).decode
+json_int: Callable[[str], int] = msgspec.json.Decoder(int).decode
 
 
 def decode(payload: Payload, shape: type[T], *, source: str) -> T:

@@ -18,7 +18,7 @@ import msgspec
 
 from perpscope.errors import ParseError
 from perpscope.models import FundingKind, FundingRate, OIUnit, OpenInterest, Price, PriceKind, Record
-from perpscope.venues.decoding import HOUR_MS, Decoder, interval_hours
+from perpscope.venues.decoding import HOUR_MS, Decoder, interval_hours, json_float, json_int
 from perpscope.venues.okx import VENUE, endpoints, symbols
 
 WS_SOURCE = "okx ws"
@@ -115,8 +115,9 @@ LIQUIDATION_ROWS = Decoder[list[LiquidationPush]](list[LiquidationPush])
 # (one character: no string is built). Whatever the text, the decoded push must then name that channel.
 SNIFF = '{"arg":{"channel":"'
 CHANNEL_AT = len(SNIFF)
-# What sends a push from the one-pass route to the general one: msgspec's errors (ValidationError is a DecodeError),
-# text that is not a number (ValueError), an id that is not an index's (ParseError), an unknown channel (KeyError).
+# What sends a push from the one-pass route to the general one: msgspec's errors (ValidationError is a DecodeError;
+# also a number json_int/json_float do not take), text that is not a number (ValueError), an id that is not an
+# index's (ParseError), an unknown channel (KeyError).
 FALL_BACK = (msgspec.DecodeError, ValueError, ParseError, LookupError)
 ContractValues = Mapping[str, float]
 OnePass = Callable[[str, int, ContractValues, float], "list[Record] | None"]
@@ -171,12 +172,13 @@ def _funding(payload: str, ts_recv: int, values: ContractValues, default_h: floa
         template = _FUNDING_TEMPLATES.get(row.instId) or _funding_template(row.instId)
         if template is None:
             continue
-        # Every field is converted before fundingTime is checked, as the general route does.
-        funding_time = int(row.fundingTime) if row.fundingTime else None
-        next_time = int(row.nextFundingTime) if row.nextFundingTime else None
-        ts_event = (int(row.ts) if row.ts else 0) or ts_recv
-        rate = float(row.fundingRate) if row.fundingRate else None
-        next_rate = float(row.nextFundingRate) if row.nextFundingRate else None
+        # Every field is converted before fundingTime is checked, as the general route does; "-0" is converted
+        # again by float() (json_float gives 0.0, the general route -0.0).
+        funding_time = json_int(row.fundingTime) if row.fundingTime else None
+        next_time = json_int(row.nextFundingTime) if row.nextFundingTime else None
+        ts_event = (json_int(row.ts) if row.ts else 0) or ts_recv
+        rate = json_float(row.fundingRate) or float(row.fundingRate) if row.fundingRate else None
+        next_rate = json_float(row.nextFundingRate) or float(row.nextFundingRate) if row.nextFundingRate else None
         if not funding_time:
             continue
         if not next_time or next_time <= funding_time:
@@ -231,8 +233,8 @@ def _open_interest(payload: str, ts_recv: int, values: ContractValues, default_h
         symbol = _SYMBOLS.get(row.instId) or perpetual_symbol(row.instId)
         if not symbol:
             continue
-        ts_event = (int(row.ts) if row.ts else 0) or ts_recv
-        usd = float(row.oiUsd) if row.oiUsd else None
+        ts_event = (json_int(row.ts) if row.ts else 0) or ts_recv
+        usd = json_float(row.oiUsd) or float(row.oiUsd) if row.oiUsd else None
         record = OpenInterest(
             venue=VENUE,
             symbol=symbol,
@@ -258,7 +260,7 @@ def _mark(payload: str, ts_recv: int, values: ContractValues, default_h: float) 
     for row in message.data:
         symbol = _SYMBOLS.get(row.instId) or perpetual_symbol(row.instId)
         if symbol:
-            ts_event = (int(row.ts) if row.ts else 0) or ts_recv
+            ts_event = (json_int(row.ts) if row.ts else 0) or ts_recv
             record = price(symbol, row.instId, ts_event, ts_recv, MARK_PRICE_SOURCE, PriceKind.MARK, row.markPx)
             records.append(record)
     return records
@@ -271,7 +273,7 @@ def _index(payload: str, ts_recv: int, values: ContractValues, default_h: float)
     records: list[Record] = []
     for row in message.data:
         symbol = _INDEXES.get(row.instId) or _index_symbol(row.instId)  # not an index id: ParseError, fall back
-        ts_event = (int(row.ts) if row.ts else 0) or ts_recv
+        ts_event = (json_int(row.ts) if row.ts else 0) or ts_recv
         records.append(price(symbol, row.instId, ts_event, ts_recv, INDEX_SOURCE, PriceKind.INDEX, row.idxPx))
     return records
 
