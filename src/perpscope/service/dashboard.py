@@ -62,8 +62,11 @@ def venues_present(store: Store, symbol: str | None) -> list[str]:
 def markets(store: Store) -> dict[str, list[str]]:
     """Every base with funding, liquidations or candles, and per base the venues with funding, open interest or
     liquidations for it (as :func:`venues_present`), sorted, from one statement over the distinct pairs."""
+    # Each table's distinct pairs first (candles: symbols only, the costly one); DISTINCT over the union of tagged
+    # rows took twice as long (27 ms against 14 ms for a year of 4 venues).
     parts = [
-        f"SELECT DISTINCT symbol, {'NULL' if name == 'candles' else 'venue'} AS venue, '{name}' AS source FROM {name}"
+        f"SELECT symbol, {'CAST(NULL AS VARCHAR)' if name == 'candles' else 'venue'} AS venue, '{name}' AS source "
+        f"FROM (SELECT DISTINCT symbol{'' if name == 'candles' else ', venue'} FROM {name}) AS {name}_pairs"
         for name in ("funding", "liquidations", "candles", "open_interest")
     ]
     found = store.query(" UNION ALL ".join(parts)).rows()
