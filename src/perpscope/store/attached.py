@@ -10,6 +10,7 @@ Detaching drops what was read, so every attachment reads the file as it is now.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import threading
@@ -78,6 +79,15 @@ class Attachments:
         with self._guard:
             self._start()
 
+    def close(self) -> None:
+        """Close the in-memory DuckDB (at exit: a connection left to interpreter teardown makes DuckDB's bindings
+        report leaks). Readers still open lose their connection; a later reader starts a new one."""
+        with self._guard:
+            host, self._host = self._host, None
+            self._files.clear()
+        if host is not None:
+            host.close()
+
     def _start(self) -> duckdb.DuckDBPyConnection:
         if self._host is None:
             self._host = duckdb.connect(":memory:")
@@ -89,3 +99,4 @@ class Attachments:
 
 
 ATTACHMENTS = Attachments()
+atexit.register(ATTACHMENTS.close)

@@ -10,6 +10,7 @@ Perpscope of a process that holds the store itself (``serve --collect``, tests, 
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -87,11 +88,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What start-up allocated (modules, the app) is kept out of the cyclic GC: a full collection otherwise
+        # walks ~95,000 objects, pausing whichever request it lands in for ~35 ms. Garbage goes first.
+        gc.collect()
+        gc.freeze()
         if hub is not None:
             hub.start()
         try:
             yield
         finally:
+            gc.unfreeze()  # collectable again at exit (DuckDB's bindings report objects never freed as leaks)
             if hub is not None:
                 await hub.stop()
 
