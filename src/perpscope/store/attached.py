@@ -61,7 +61,9 @@ class Attachments:
         key = os.path.realpath(path)
         with self._file_lock(key):
             with self._guard:
-                found = self._files[key]
+                found = self._files.get(key)
+                if found is None:  # closed (at exit) while this reader was open
+                    return
                 found.readers -= 1
                 if found.readers > 0:
                     return
