@@ -51,7 +51,7 @@ class Attachments:
                 self._serial += 1
                 alias = f"perpscope_read_{self._serial}"
             quoted = key.replace("'", "''")
-            retrying(lambda: host.cursor().execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)").close())
+            retrying(lambda: _run(host, f"ATTACH '{quoted}' AS {alias} (READ_ONLY)"))
             with self._guard:
                 self._files[key] = _Attachment(alias, 1)
             return host, alias
@@ -69,7 +69,7 @@ class Attachments:
                     return
                 del self._files[key]
                 host = self._start()
-            host.cursor().execute(f"DETACH {found.alias}").close()
+            _run(host, f"DETACH {found.alias}")
 
     def attached(self) -> list[str]:
         """The files attached now (for tests: none once every reader has closed)."""
@@ -98,6 +98,14 @@ class Attachments:
     def _file_lock(self, key: str) -> threading.Lock:
         with self._guard:
             return self._file_locks.setdefault(key, threading.Lock())
+
+
+def _run(host: duckdb.DuckDBPyConnection, sql: str) -> None:
+    cursor = host.cursor()  # a connection of its own: threads attach and detach side by side
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
 
 
 ATTACHMENTS = Attachments()
