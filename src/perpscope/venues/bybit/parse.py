@@ -17,7 +17,7 @@ from perpscope.errors import ParseError, VenueResponseError
 from perpscope.models import Candle, CandleKind, FundingKind, FundingRate, Liquidation, Side
 from perpscope.venues.bybit import VENUE, endpoints, symbols
 from perpscope.venues.bybit.capabilities import CAPABILITIES
-from perpscope.venues.decoding import Payload, decode
+from perpscope.venues.decoding import Decoder, Payload, decode
 
 DEFAULT_INTERVAL_H = CAPABILITIES.default_funding_interval_h
 WS_SOURCE = "bybit ws"
@@ -134,7 +134,7 @@ def _liquidation(
     )
 
 
-class _AllLiquidation(msgspec.Struct):
+class AllLiquidation(msgspec.Struct):
     T: int
     s: str
     S: str
@@ -142,19 +142,31 @@ class _AllLiquidation(msgspec.Struct):
     p: float
 
 
+ALL_LIQUIDATION_SOURCE = f"{WS_SOURCE} allLiquidation"
+_ALL_LIQUIDATION_ROWS = Decoder[list[AllLiquidation]](list[AllLiquidation])
+
+
 def parse_all_liquidation(payload: Payload, ts_recv: int) -> list[Liquidation]:
     """``allLiquidation.{symbol}``: every liquidation, batched every 500 ms."""
-    source = f"{WS_SOURCE} allLiquidation"
     _, _, data = envelope(payload)
+    return all_liquidations(data, ts_recv)
+
+
+def all_liquidations(data: Payload, ts_recv: int) -> list[Liquidation]:
+    """The records of an ``allLiquidation`` push's ``data``."""
+    return all_liquidation_records(_ALL_LIQUIDATION_ROWS(data, ALL_LIQUIDATION_SOURCE), ts_recv)
+
+
+def all_liquidation_records(rows: list[AllLiquidation], ts_recv: int) -> list[Liquidation]:
     records = []
-    for row in decode(data, list[_AllLiquidation], source=source):
-        record = _liquidation(row.s, row.S, row.v, row.p, row.T, ts_recv, source, complete=True)
+    for row in rows:
+        record = _liquidation(row.s, row.S, row.v, row.p, row.T, ts_recv, ALL_LIQUIDATION_SOURCE, complete=True)
         if record is not None:
             records.append(record)
     return records
 
 
-class _LegacyLiquidation(msgspec.Struct):
+class LegacyLiquidation(msgspec.Struct):
     symbol: str
     side: str
     size: float
@@ -162,13 +174,38 @@ class _LegacyLiquidation(msgspec.Struct):
     updatedTime: int
 
 
+LIQUIDATION_SOURCE = f"{WS_SOURCE} liquidation"
+_LEGACY_LIQUIDATION = Decoder[LegacyLiquidation](LegacyLiquidation)
+
+
 def parse_liquidation(payload: Payload, ts_recv: int) -> list[Liquidation]:
     """The superseded ``liquidation.{symbol}`` topic: at most one liquidation per second (a lower bound)."""
-    source = f"{WS_SOURCE} liquidation"
     _, _, data = envelope(payload)
-    row = decode(data, _LegacyLiquidation, source=source)
+    return legacy_liquidations(data, ts_recv)
+
+
+def legacy_liquidations(data: Payload, ts_recv: int) -> list[Liquidation]:
+    """The records of a ``liquidation`` push's ``data``."""
+    return legacy_liquidation_records(_LEGACY_LIQUIDATION(data, LIQUIDATION_SOURCE), ts_recv)
+
+
+def legacy_liquidation_records(row: LegacyLiquidation, ts_recv: int) -> list[Liquidation]:
+    source = LIQUIDATION_SOURCE
     record = _liquidation(row.symbol, row.side, row.size, row.price, row.updatedTime, ts_recv, source, complete=False)
     return [record] if record is not None else []
+
+
+class Push(msgspec.Struct, kw_only=True, gc=False):
+    """A whole liquidation push decoded in one pass: the ``envelope`` fields with ``data`` of either topic (an
+    object for ``liquidation``, a list for ``allLiquidation``); its topic must then name that shape."""
+
+    topic: str = ""
+    type: str = ""
+    ts: int = 0
+    data: LegacyLiquidation | list[AllLiquidation]
+
+
+PUSH = msgspec.json.Decoder(Push, strict=False)
 
 
 class _KlinePush(msgspec.Struct):
@@ -185,8 +222,13 @@ class _KlinePush(msgspec.Struct):
 
 def parse_kline(payload: Payload, ts_recv: int, *, closed_only: bool = True) -> list[Candle]:
     """``kline.{interval}.{symbol}``: bars once confirmed (``confirm``) unless ``closed_only`` is False."""
-    source = f"{WS_SOURCE} kline"
     topic, _, data = envelope(payload)
+    return klines(topic, data, ts_recv, closed_only=closed_only)
+
+
+def klines(topic: str, data: Payload, ts_recv: int, *, closed_only: bool = True) -> list[Candle]:
+    """The records of a ``kline`` push's ``data``."""
+    source = f"{WS_SOURCE} kline"
     native = topic.rsplit(".", 1)[-1]
     if not symbols.is_perpetual(native):
         return []

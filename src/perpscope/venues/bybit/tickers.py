@@ -16,7 +16,7 @@ from perpscope.errors import ParseError
 from perpscope.models import FundingKind, FundingRate, OIUnit, OpenInterest, Price, PriceKind, Record
 from perpscope.venues.bybit import VENUE, symbols
 from perpscope.venues.bybit.parse import DEFAULT_INTERVAL_H, WS_SOURCE, canonical
-from perpscope.venues.decoding import Decoder, Payload, optional_float, optional_int
+from perpscope.venues.decoding import Decoder, Payload, json_float, json_int, optional_float, optional_int
 
 SOURCE = f"{WS_SOURCE} tickers"
 
@@ -80,11 +80,62 @@ class TickerMerger:
         return self._records(native, touched, ts, ts_recv)
 
     def parse_text(self, message: TickerText, ts_recv: int) -> list[Record]:
-        """:meth:`parse` for a message already decoded as :class:`TickerText` (the text values are kept as sent)."""
+        """:meth:`parse` for a message already decoded as :class:`TickerText` (the text values are kept as sent).
+
+        Records are read from the merged view as :meth:`parse` reads them, converting with msgspec's number
+        decoders; a value they do not take (bad text, or text only ``float()`` reads) sends the message to the
+        careful reading, which gives the same records or raises the same ParseError naming the field."""
         fields = message.data
         native = fields.get("symbol") or message.topic.removeprefix("tickers.")
         self._apply(native, message.type, fields)
-        return self._records(native, fields.keys(), message.ts, ts_recv)
+        try:
+            return self._quick_records(native, fields, message.ts or ts_recv, ts_recv)
+        except msgspec.DecodeError:
+            return self._records(native, fields.keys(), message.ts, ts_recv)
+
+    def _quick_records(self, native: str, touched: dict[str, str], ts_event: int, ts_recv: int) -> list[Record]:
+        try:
+            templates = _TEMPLATES[native]
+        except KeyError:
+            templates = _templates(native)
+        if templates is None:
+            return []
+        view = self._views[native]
+        records: list[Record] = []
+        if "fundingRate" in touched or "nextFundingTime" in touched or "fundingIntervalHour" in touched:
+            text = view.get("fundingRate")
+            rate = (json_float(text) or float(text)) if text else None  # float() re-reads "-0" (-0.0)
+            text = view.get("nextFundingTime")
+            next_time = json_int(text) if text else None
+            if rate is not None and next_time:
+                text = view.get("fundingIntervalHour")
+                published = (json_float(text) or float(text)) if text else None
+                interval_h = published or self._interval_h.get(native, DEFAULT_INTERVAL_H)
+                funding = _replace(
+                    templates[0],
+                    ts_event=ts_event,
+                    ts_recv=ts_recv,
+                    rate=rate,
+                    interval_h=interval_h,
+                    funding_time=next_time,
+                )
+                records.append(funding)
+        if "openInterest" in touched or "openInterestValue" in touched:
+            text = view.get("openInterest")
+            size = (json_float(text) or float(text)) if text else None
+            text = view.get("openInterestValue")
+            value = (json_float(text) or float(text)) if text else None
+            if size is not None:
+                records.append(_quick_open_interest(templates[1], size, value, ts_event, ts_recv))
+        text = view.get("markPrice")
+        mark = (json_float(text) or float(text)) if text else None
+        text = view.get("indexPrice")
+        index = (json_float(text) or float(text)) if text else None
+        if mark is not None and "markPrice" in touched:
+            records.append(_replace(templates[2], ts_event=ts_event, ts_recv=ts_recv, price=mark))
+        if index is not None and "indexPrice" in touched:
+            records.append(_replace(templates[3], ts_event=ts_event, ts_recv=ts_recv, price=index))
+        return records
 
     def _records(self, native: str, touched: frozenset[str] | Any, ts: int, ts_recv: int) -> list[Record]:
         if not symbols.is_perpetual(native):
@@ -175,3 +226,72 @@ def _open_interest(native: str, view: dict[str, str], common: _Common) -> list[O
         conversion_price=price,
     )
     return [record]
+
+
+# ---------------------------------------------------------------- records from templates
+# Per perpetual: its funding, open-interest, mark and index records with the fixed fields filled in; a message's
+# record replaces the rest (cheaper than building it from every keyword). None for a symbol that is not perpetual.
+_Templates = tuple[FundingRate, OpenInterest, Price, Price]
+_TEMPLATES: dict[str, _Templates | None] = {}
+CACHED_SYMBOLS = 4096
+_replace = msgspec.structs.replace
+
+
+def _templates(native: str) -> _Templates | None:
+    if len(_TEMPLATES) >= CACHED_SYMBOLS:
+        _TEMPLATES.clear()
+    if not symbols.is_perpetual(native):
+        _TEMPLATES[native] = None
+        return None
+    common = (VENUE, canonical(native, SOURCE), native, 0, 0)
+    reported = OIUnit.USD if symbols.is_inverse(native) else OIUnit.BASE
+    venue, symbol, native_symbol, ts_event, ts_recv = common
+    funding = FundingRate(
+        venue=venue,
+        symbol=symbol,
+        native_symbol=native_symbol,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        source=SOURCE,
+        rate=0.0,
+        interval_h=0.0,
+        kind=FundingKind.PREDICTED,
+        funding_time=0,
+    )
+    open_interest = OpenInterest(
+        venue=venue,
+        symbol=symbol,
+        native_symbol=native_symbol,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        source=SOURCE,
+        reported=reported,
+    )
+    mark, index = _price(common, PriceKind.MARK, 0.0), _price(common, PriceKind.INDEX, 0.0)
+    found = _TEMPLATES[native] = (funding, open_interest, mark, index)
+    return found
+
+
+def _quick_open_interest(
+    template: OpenInterest, size: float, value: float | None, ts_event: int, ts_recv: int
+) -> OpenInterest:
+    """:func:`_open_interest` from a template: the same figures."""
+    if template.reported is OIUnit.USD:
+        # Inverse: one contract is one USD; the value is in coins.
+        return _replace(
+            template,
+            ts_event=ts_event,
+            ts_recv=ts_recv,
+            oi_contracts=size,
+            oi_base=value,
+            oi_usd=size,
+            conversion_price=size / value if value else None,
+        )
+    return _replace(
+        template,
+        ts_event=ts_event,
+        ts_recv=ts_recv,
+        oi_base=size,
+        oi_usd=value,
+        conversion_price=value / size if value is not None and size else None,
+    )
