@@ -4,6 +4,7 @@ write between them (docs/architecture.md)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -92,3 +93,37 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused_without_staying_attache
     with pytest.raises(StoreError, match="newer than this perpscope's"):
         _reader(newer)
     assert ATTACHMENTS.attached() == []
+
+
+def test_threads_attach_and_detach_while_a_writer_process_writes(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    DuckDBStore(path).close()
+    writer = subprocess.Popen(
+        [sys.executable, str(WRITER), str(path), "3", "100"], cwd=WRITER.parent, stdout=subprocess.PIPE, text=True
+    )
+    seen: dict[int, list[int]] = {number: [] for number in range(6)}
+    errors: list[BaseException] = []
+
+    def read(number: int) -> None:
+        try:
+            while writer.poll() is None:
+                with _reader(path) as reader:  # a request: attach (or share), read, let go
+                    seen[number].append(reader.count("liquidations"))
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=read, args=(number,)) for number in seen]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    out, _ = writer.communicate(timeout=60)
+    assert not errors, errors
+    assert writer.returncode == 0
+    written = int(json.loads(out)["rows"])
+    assert written >= 500  # the writer was not starved: five writes or more got in between the readers
+    for counts in seen.values():
+        assert counts == sorted(counts) and all(count % 100 == 0 for count in counts)
+    assert ATTACHMENTS.attached() == []
+    with _reader(path) as reader:
+        assert reader.count("liquidations") == written

@@ -6,17 +6,31 @@ opens its store for every request, so it attaches instead: the first reader of a
 later readers share that attachment, and the last one to finish detaches it. While nobody reads, the file is
 not held, so a collector in another process can write between requests as before (docs/architecture.md).
 Detaching drops what was read, so every attachment reads the file as it is now.
+
+Readers in flight share the attachment, so under steady concurrent reads the file might never be let go and a
+writer would wait in vain. Writers therefore announce themselves: a writer holds an exclusive ``flock`` on
+``<db>.writer-lock`` from before it opens the file until it has closed it (:func:`writer_intent`), and a reader
+about to attach or share the file first waits while one does (:func:`wait_for_writers`). The readers in flight
+finish, the last detaches, the writer writes, and the waiting readers attach afresh (writer preference).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import os
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
 import duckdb
+
+from perpscope.errors import StoreBusyError
+
+if sys.platform != "win32":  # elsewhere no announcements: writers wait for readers as for any lock
+    import fcntl
 
 
 @dataclasses.dataclass
@@ -36,11 +50,13 @@ class Attachments:
         self._serial = 0
 
     def acquire(
-        self, path: str, retrying: Callable[[Callable[[], None]], None]
+        self, path: str, retrying: Callable[[Callable[[], None]], None], timeout_s: float
     ) -> tuple[duckdb.DuckDBPyConnection, str]:
-        """The host connection and the catalog name of ``path``, attached read-only (now, or by another reader).
-        ``retrying`` runs the ATTACH, waiting out another process's write lock as ``duckdb.connect`` would."""
+        """The host connection and the catalog name of ``path``, attached read-only (now, or by another reader),
+        once no writer announces itself. ``retrying`` runs the ATTACH, waiting out a writer that did not announce
+        itself (an older perpscope) as ``duckdb.connect`` would."""
         key = os.path.realpath(path)
+        wait_for_writers(key, timeout_s)  # holding no lock: the readers in flight must be able to let go
         with self._file_lock(key):
             with self._guard:
                 host = self._start()
@@ -98,6 +114,50 @@ class Attachments:
     def _file_lock(self, key: str) -> threading.Lock:
         with self._guard:
             return self._file_locks.setdefault(key, threading.Lock())
+
+
+@contextlib.contextmanager
+def writer_intent(path: str, timeout_s: float) -> Iterator[None]:
+    """Hold ``<db>.writer-lock`` exclusively for a write: readers wait from now on (see the module doc)."""
+    if sys.platform == "win32":
+        yield
+        return
+    descriptor = os.open(_sidecar(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _flock(descriptor, fcntl.LOCK_EX, timeout_s, path)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def wait_for_writers(path: str, timeout_s: float) -> None:
+    """Return once no writer holds ``<db>.writer-lock`` (at once when none ever made one)."""
+    if sys.platform == "win32":
+        return
+    try:
+        descriptor = os.open(_sidecar(path), os.O_RDONLY)
+    except OSError:
+        return  # no writer announced itself here, or we may not read it: nothing to wait for
+    try:
+        _flock(descriptor, fcntl.LOCK_SH, timeout_s, path)  # released at once, by the close
+    finally:
+        os.close(descriptor)
+
+
+def _sidecar(path: str) -> str:
+    return os.path.realpath(path) + ".writer-lock"
+
+
+def _flock(descriptor: int, kind: int, timeout_s: float, path: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(descriptor, kind | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(f"{path}: another process kept writing for {timeout_s:.0f} s") from None
+            time.sleep(0.002)
 
 
 def _run(host: duckdb.DuckDBPyConnection, sql: str) -> None:

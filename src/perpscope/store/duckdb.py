@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from perpscope.errors import StoreBusyError, StoreError
 from perpscope.store import schema
-from perpscope.store.attached import ATTACHMENTS
+from perpscope.store.attached import ATTACHMENTS, writer_intent
 from perpscope.store.base import (
     POSITION,
     Store,
@@ -91,7 +91,7 @@ class DuckDBStore(Store):
                 )
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         if attach:
-            self._held, self._catalog = ATTACHMENTS.acquire(self.path, self._retrying)
+            self._held, self._catalog = ATTACHMENTS.acquire(self.path, self._retrying, self.lock_timeout_s)
         elif hold or in_memory:
             self._held = self._open(read_only=read_only)
         # A short-lived reader checks the version on its first connection instead of opening the file once more
@@ -185,7 +185,7 @@ class DuckDBStore(Store):
             return
         if self.read_only and self._held is not None:
             raise StoreError(f"{self.path} needs migrations {[m.version for m in pending]}; open it for writing")
-        with self._write_lock, self._writer() as conn:
+        with self._write_lock, self._announced(), self._writer() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)"
@@ -202,7 +202,7 @@ class DuckDBStore(Store):
             self._release()
             self._migrate_if_needed(current)
             if self._catalog is not None:
-                self._held, self._catalog = ATTACHMENTS.acquire(self.path, self._retrying)
+                self._held, self._catalog = ATTACHMENTS.acquire(self.path, self._retrying, self.lock_timeout_s)
             else:
                 self._held = self._open(read_only=True)
             return
@@ -232,6 +232,13 @@ class DuckDBStore(Store):
         except duckdb.Error as error:
             conn.execute("ROLLBACK")
             raise StoreError(f"migration {version:04d}_{name} failed on {getattr(conn, 'path', '')}: {error}") from None
+
+    def _announced(self) -> contextlib.AbstractContextManager[None]:
+        """A write that opens the file holds ``<db>.writer-lock`` until it closes it, so that attached readers
+        let go of the file and wait (store/attached.py); a store holding its connection needs none."""
+        if self._held is not None or self.path == ":memory:":
+            return contextlib.nullcontext()
+        return writer_intent(self.path, self.lock_timeout_s)
 
     @contextlib.contextmanager
     def _writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -265,7 +272,7 @@ class DuckDBStore(Store):
         counts: dict[str, WriteCount] = {}
         # The lock is held from BEGIN to COMMIT: no other write in this process can commit a row this one's
         # look-up for stored keys has not seen, and DuckDB's file lock keeps other processes out.
-        with self._write_lock, self.connection(write=True) as conn:
+        with self._write_lock, self._announced(), self.connection(write=True) as conn:
             conn.execute("BEGIN TRANSACTION")
             try:
                 for name, batch in prepared.items():
