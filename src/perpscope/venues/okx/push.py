@@ -51,7 +51,7 @@ class Push(msgspec.Struct):
 PUSH = Decoder[Push](Push)
 
 
-class FundingPush(msgspec.Struct):
+class FundingPush(msgspec.Struct, gc=False):
     instId: str
     fundingTime: str = ""
     fundingRate: str = ""
@@ -63,7 +63,7 @@ class FundingPush(msgspec.Struct):
 FUNDING_ROWS = Decoder[list[FundingPush]](list[FundingPush])
 
 
-class OpenInterestPush(msgspec.Struct):
+class OpenInterestPush(msgspec.Struct, gc=False):
     instId: str
     oi: float
     oiCcy: float
@@ -74,7 +74,7 @@ class OpenInterestPush(msgspec.Struct):
 OPEN_INTEREST_ROWS = Decoder[list[OpenInterestPush]](list[OpenInterestPush])
 
 
-class MarkPush(msgspec.Struct):
+class MarkPush(msgspec.Struct, gc=False):
     instId: str
     markPx: float
     ts: str = ""
@@ -83,7 +83,7 @@ class MarkPush(msgspec.Struct):
 MARK_ROWS = Decoder[list[MarkPush]](list[MarkPush])
 
 
-class IndexPush(msgspec.Struct):
+class IndexPush(msgspec.Struct, gc=False):
     instId: str
     idxPx: float
     ts: str = ""
@@ -92,7 +92,7 @@ class IndexPush(msgspec.Struct):
 INDEX_ROWS = Decoder[list[IndexPush]](list[IndexPush])
 
 
-class LiquidationDetail(msgspec.Struct):
+class LiquidationDetail(msgspec.Struct, gc=False):
     bkPx: float
     sz: float
     side: str
@@ -100,7 +100,7 @@ class LiquidationDetail(msgspec.Struct):
     posSide: str = ""
 
 
-class LiquidationPush(msgspec.Struct):
+class LiquidationPush(msgspec.Struct, gc=False):
     instId: str
     details: list[LiquidationDetail]
     instType: str = ""
@@ -133,11 +133,12 @@ class Message(msgspec.Struct, Generic[RowT], gc=False):
     msg: str = ""
 
 
-def one_pass_decoder(row: Any) -> msgspec.json.Decoder[Message[Any]]:
-    return msgspec.json.Decoder(Message[row], strict=False)
+def one_pass_decoder(row: Any, *, strict: bool = False) -> msgspec.json.Decoder[Message[Any]]:
+    return msgspec.json.Decoder(Message[row], strict=strict)
 
 
-_FUNDING = one_pass_decoder(FundingPush)
+# Every field of a funding push is text: strict decoding takes the same pushes, a little faster.
+_FUNDING = one_pass_decoder(FundingPush, strict=True)
 _OPEN_INTEREST = one_pass_decoder(OpenInterestPush)
 _MARK = one_pass_decoder(MarkPush)
 _INDEX = one_pass_decoder(IndexPush)
