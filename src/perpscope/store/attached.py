@@ -93,9 +93,11 @@ class Attachments:
             return sorted(self._files)
 
     def start(self) -> None:
-        """Start the in-memory DuckDB now (about 12 ms) rather than on the first read; it holds no file."""
+        """Start the in-memory DuckDB now (about 12 ms) rather than on the first read; it holds no file. One
+        look at the catalog builds what every reader's schema check uses (the first check: 9 ms, later 1 ms)."""
         with self._guard:
-            self._start()
+            host = self._start()
+        _run(host, "SELECT count(*) FROM information_schema.tables")
 
     def close(self) -> None:
         """Close the in-memory DuckDB (at exit: a connection left to interpreter teardown makes DuckDB's bindings
