@@ -110,6 +110,10 @@ def test_tickers_text_route_records_field_by_field() -> None:
     assert (mark.kind, mark.price) == (PriceKind.MARK, 50010.0)
     (open_interest,) = parse_message(_text(OPEN_INTEREST_DELTA), TS_RECV, merger)
     assert (open_interest.oi_base, open_interest.oi_usd) == (80100.0, 4_000_000_000.0)  # the value as stored
+
+
+def test_tickers_text_route_inverse_and_dated() -> None:
+    merger = TickerMerger()
     funding, open_interest, _, _ = parse_message(_text(INVERSE_SNAPSHOT), TS_RECV, merger)
     assert funding.interval_h == 4.0  # published in the message
     assert open_interest == OpenInterest(

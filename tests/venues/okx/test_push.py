@@ -74,7 +74,7 @@ def _general(payload: str | bytes, ts_recv: int, values: Any, *, interval_h: flo
     return parse._by_channel(payload, ts_recv, values, interval_h)
 
 
-def test_each_channel_one_pass_gives_the_records_field_by_field() -> None:
+def test_funding_and_open_interest_one_pass_field_by_field() -> None:
     funding, forecast = parse.parse_message(_text(FUNDING), TS_RECV, CONTRACT_VALUES)
     assert funding == FundingRate(
         venue="okx",
@@ -103,6 +103,9 @@ def test_each_channel_one_pass_gives_the_records_field_by_field() -> None:
         reported=OIUnit.CONTRACTS,
         conversion_price=50_000.0,  # 4e9 USD / 80,000 BTC
     )
+
+
+def test_prices_and_liquidations_one_pass_field_by_field() -> None:
     (mark,) = parse.parse_message(_text(MARK), TS_RECV, CONTRACT_VALUES)
     assert (mark.kind, mark.price, mark.ts_event, mark.source) == (
         PriceKind.MARK,

@@ -121,12 +121,7 @@ class TickerMerger:
                 )
                 records.append(funding)
         if "openInterest" in touched or "openInterestValue" in touched:
-            text = view.get("openInterest")
-            size = (json_float(text) or float(text)) if text else None
-            text = view.get("openInterestValue")
-            value = (json_float(text) or float(text)) if text else None
-            if size is not None:
-                records.append(_quick_open_interest(templates[1], size, value, ts_event, ts_recv))
+            records.extend(_quick_open_interest(templates[1], view, ts_event, ts_recv))
         text = view.get("markPrice")
         mark = (json_float(text) or float(text)) if text else None
         text = view.get("indexPrice")
@@ -273,12 +268,18 @@ def _templates(native: str) -> _Templates | None:
 
 
 def _quick_open_interest(
-    template: OpenInterest, size: float, value: float | None, ts_event: int, ts_recv: int
-) -> OpenInterest:
-    """:func:`_open_interest` from a template: the same figures."""
+    template: OpenInterest, view: dict[str, str], ts_event: int, ts_recv: int
+) -> list[OpenInterest]:
+    """:func:`_open_interest` from a template: the same figures (msgspec.DecodeError on a value it does not take)."""
+    text = view.get("openInterest")
+    size = (json_float(text) or float(text)) if text else None
+    text = view.get("openInterestValue")
+    value = (json_float(text) or float(text)) if text else None
+    if size is None:
+        return []
     if template.reported is OIUnit.USD:
         # Inverse: one contract is one USD; the value is in coins.
-        return _replace(
+        record = _replace(
             template,
             ts_event=ts_event,
             ts_recv=ts_recv,
@@ -287,11 +288,13 @@ def _quick_open_interest(
             oi_usd=size,
             conversion_price=size / value if value else None,
         )
-    return _replace(
-        template,
-        ts_event=ts_event,
-        ts_recv=ts_recv,
-        oi_base=size,
-        oi_usd=value,
-        conversion_price=value / size if value is not None and size else None,
-    )
+    else:
+        record = _replace(
+            template,
+            ts_event=ts_event,
+            ts_recv=ts_recv,
+            oi_base=size,
+            oi_usd=value,
+            conversion_price=value / size if value is not None and size else None,
+        )
+    return [record]
