@@ -4,9 +4,10 @@ Numbers the venue quotes are kept as the text it sent where "" means "not given"
 functions, which say which field was bad); the others are converted while decoding.
 
 The one-pass route (:data:`ONE_PASS`) decodes a whole push once, typed, and builds its records directly, converting
-text inline. It returns None for anything it does not handle exactly as the general route in ``okx.parse`` would
-(another channel, an error code, a field that does not validate, a number that is not one); the caller then takes
-the general route, which skips the message or raises the ParseError naming the source and field, as always.
+text with msgspec's number decoders. For anything it does not take exactly as the general route in ``okx.parse``
+would (another channel, an error code, a field that does not validate, text those decoders do not read) it returns
+None or raises one of :data:`FALL_BACK`; the caller then takes the general route, which gives the records or raises
+the ParseError naming the source and field, as always.
 """
 
 from __future__ import annotations
