@@ -19,9 +19,11 @@ import msgspec
 
 from perpscope.analytics.liquidation import HYPERLIQUID_BTC
 from perpscope.fakevenue.dialect import Rendered, RestAnswer, RestRequest
-from perpscope.fakevenue.market import Event, FundingSettlement, MarkEvent, OpenInterestEvent
+from perpscope.fakevenue.market import CandleEvent, Event, FundingSettlement, MarkEvent, OpenInterestEvent
 from perpscope.fakevenue.state import MarketState, window
 from perpscope.models import (
+    Candle,
+    CandleKind,
     FundingKind,
     FundingRate,
     Instrument,
@@ -36,6 +38,7 @@ from perpscope.models import (
 VENUE = "hyperliquid"
 INFO_PATH = "/info"
 PAGE = 500
+MINUTE_MS = 60_000
 CONTEXT_SOURCE = "hyperliquid ws activeAssetCtx"
 META_SOURCE = "hyperliquid rest /info meta"
 DEFAULT_TIERS: tuple[MarginBracket, ...] = HYPERLIQUID_BTC.brackets
@@ -141,6 +144,8 @@ class HyperliquidDialect:
             return None
         if request.body.get("type") == "meta":
             return _meta(state)
+        if request.body.get("type") == "candleSnapshot":
+            return _candle_snapshot(request.body.get("req"), state)
         if request.body.get("type") != "fundingHistory":
             return RestAnswer(422, {"error": f"unsupported type {request.body.get('type')!r}"}, ())
         base = str(request.body.get("coin", "")).upper()
@@ -213,3 +218,30 @@ def _funding_history(rows: list[FundingSettlement]) -> RestAnswer:
         for row in rows
     )
     return RestAnswer(200, body, records)
+
+
+def _candle_snapshot(request: object, state: MarketState) -> RestAnswer:
+    """Closed 1-minute bars from ``startTime`` to ``endTime``, oldest first, ``PAGE`` at most (no other interval)."""
+    if not isinstance(request, dict) or request.get("interval") != "1m":
+        return RestAnswer(422, {"error": "candleSnapshot needs req.coin, req.interval 1m, req.startTime"}, ())
+    base = str(request.get("coin", "")).upper()
+    rows = window(state.candles[base], request.get("startTime"), request.get("endTime"), PAGE)
+    body = [
+        {"t": row.ts, "T": row.ts + MINUTE_MS - 1, "s": base, "i": "1m", "o": str(row.open), "c": str(row.close),
+         "h": str(row.high), "l": str(row.low), "v": str(row.volume), "n": 0}
+        for row in rows
+    ]  # fmt: skip
+    return RestAnswer(200, body, tuple(_candle(row) for row in rows))
+
+
+def _candle(row: CandleEvent) -> Candle:
+    return Candle(
+        **_common(row.base, row.ts, "hyperliquid rest /info candleSnapshot"),
+        interval="1m",
+        kind=CandleKind.LAST,
+        open=row.open,
+        high=row.high,
+        low=row.low,
+        close=row.close,
+        volume=row.volume,
+    )

@@ -24,7 +24,13 @@ CAPABILITIES = VenueCapabilities(
         ),
         Feed(Channel.MARK, Delivery.STREAM, "activeAssetCtx", note="ctx.markPx"),
         Feed(Channel.INDEX, Delivery.STREAM, "activeAssetCtx", note="ctx.oraclePx"),
-        Feed(Channel.CANDLES, Delivery.POLL, "candleSnapshot", note="only the most recent 5000 candles"),
+        Feed(
+            Channel.CANDLES,
+            Delivery.POLL,
+            "candleSnapshot",
+            history_days=5000 / 1440,
+            note="only the most recent 5000 candles of an interval (3.5 days at 1m)",
+        ),
     ),
     rate_limit=RateLimit(
         weight_per_minute=1200,

@@ -1,7 +1,8 @@
 """Hyperliquid perpetuals for the collector: ``activeAssetCtx`` per coin over one websocket (predicted funding,
 open interest, mark and oracle prices), settled hourly funding followed through the POST ``/info``
 ``fundingHistory`` query, which also backfills it, and each coin's instrument with its margin tiers from the
-``meta`` query (at start, then hourly). The public feeds carry no liquidation flag, so this venue collects no
+``meta`` query (at start, then hourly); closed 1-minute candles are followed through ``candleSnapshot`` (which
+keeps only the latest 5,000 bars of an interval). The public feeds carry no liquidation flag, so this venue collects no
 liquidations; open interest and prices have no history to refill a reconnect from.
 
 The top margin tier has no cap (``inf``). Brackets are stored as JSON, which has no infinity (it would be written
@@ -35,6 +36,8 @@ from perpscope.venues.hyperliquid.capabilities import CAPABILITIES
 STREAMED = (Channel.FUNDING_PREDICTED, Channel.OPEN_INTEREST, Channel.MARK, Channel.INDEX)
 HEARTBEAT = endpoints.PING_MESSAGE.decode()  # the venue drops connections silent for 60 s
 FUNDING_LOOKBACK_MS = 3 * 3_600_000  # the first round of the settled-funding follow-up reaches three hours back
+BACKFILLED = frozenset({Channel.FUNDING_SETTLED, Channel.CANDLES})
+CANDLE_INTERVAL = "1m"
 INFO_WEIGHT = 20  # most /info requests weigh 20 against the 1200/min budget
 REFERENCE_INTERVAL_S = 3_600.0  # the universe and its margin tables change rarely
 STORED_NO_CAP = sys.float_info.max  # the top tier's cap as stored (module doc)
@@ -81,10 +84,14 @@ class HyperliquidConnector:
         return [plan]
 
     def history_polls(self) -> list[HistoryPoll]:
-        interval = self.settings.intervals.funding_s
-        return [
-            HistoryPoll(_carried(Channel.FUNDING_SETTLED, coin), interval, FUNDING_LOOKBACK_MS) for coin in self.coins
+        intervals = self.settings.intervals
+        lookback = round(intervals.history_lookback_s * 1000)
+        funding = [
+            HistoryPoll(_carried(Channel.FUNDING_SETTLED, coin), intervals.funding_s, FUNDING_LOOKBACK_MS)
+            for coin in self.coins
         ]
+        candles = [HistoryPoll(_carried(Channel.CANDLES, coin), intervals.history_s, lookback) for coin in self.coins]
+        return funding + (candles if intervals.history_s > 0 else [])
 
     def parse(self, key: str, payload: str, ts_recv: int) -> list[Record]:
         kind = key.split(" ")[-1]
@@ -111,13 +118,21 @@ class HyperliquidConnector:
         ]
 
     def can_backfill(self, channel: Channel) -> bool:
-        return channel is Channel.FUNDING_SETTLED
+        return channel in BACKFILLED
 
     def backfill(self, channel: Channel, symbol: str, since: int, until: int) -> AsyncIterator[list[Record]]:
-        if channel is not Channel.FUNDING_SETTLED:
-            raise ValueError(f"Hyperliquid has no REST history for {channel}")
         coin = _coin(symbol)
-        return paging.forward(lambda start, end: self._funding_page(coin, start, end), since, until)
+        if channel is Channel.FUNDING_SETTLED:
+            return paging.forward(lambda start, end: self._funding_page(coin, start, end), since, until)
+        if channel is Channel.CANDLES:
+            # Only the latest CANDLES_AVAILABLE bars are kept: asking from further back returns from there on.
+            return paging.forward(lambda start, end: self._candle_page(coin, start, end), since, until)
+        raise ValueError(f"Hyperliquid has no REST history for {channel}")
+
+    async def _candle_page(self, coin: str, start: int, end: int) -> list[Record]:
+        body = endpoints.candle_snapshot_request(coin, CANDLE_INTERVAL, start, end)
+        payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT)
+        return list(parse_rest.parse_candle_snapshot(payload, _now_ms()))
 
     async def _funding_page(self, coin: str, start: int, end: int) -> list[Record]:
         body = endpoints.funding_history_request(coin, start, end)
