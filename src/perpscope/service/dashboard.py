@@ -94,9 +94,11 @@ def latest_liquidations(
     pass the bound, so the final ORDER BY and LIMIT choose exactly as a plain top-``limit`` would."""
     conditions, params = _where(symbol, venues)
     if since is not None:
-        conditions.append(f"ts_event >= {int(since)}")
+        conditions.append("ts_event >= ?")
+        params.append(since)
     if until is not None:
-        conditions.append(f"ts_event < {int(until)}")
+        conditions.append("ts_event < ?")
+        params.append(until)
     columns = ", ".join(schema.table("liquidations").column_names)
     where, count = _clause(conditions), int(limit)
     newest = f"SELECT ts_event FROM liquidations {where} ORDER BY ts_event DESC LIMIT {count}"
