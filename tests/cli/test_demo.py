@@ -43,7 +43,12 @@ def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedPr
     with DuckDBStore(out / "perpscope.duckdb", read_only=True) as store:
         venues = store.query("SELECT DISTINCT venue FROM liquidations ORDER BY venue")["venue"].to_list()
         assert venues == ["binance", "bybit", "okx"]
-        candles = store.query("SELECT count(*) AS n, count(DISTINCT ts_event) AS bars FROM candles")
+        candles = store.query(
+            "SELECT venue, count(*) AS n, count(DISTINCT ts_event) AS bars FROM candles GROUP BY venue ORDER BY venue"
+        )
+        brackets = store.query(
+            "SELECT venue, margin_brackets FROM instruments WHERE symbol = 'BTC-USDT-PERP' ORDER BY venue"
+        )
         sources = set(store.query("SELECT DISTINCT source FROM liquidations")["source"].to_list())
         assert sources == {"sim binance ws forceOrder", "sim bybit ws allLiquidation", "sim okx ws liquidation-orders"}
         # The market starts 5 minutes before the first open-interest print (the server's warm-up).
@@ -53,8 +58,14 @@ def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedPr
             "sum(notional_usd) FILTER (WHERE side = 'short') AS shorts FROM liquidations GROUP BY 1 ORDER BY 2 DESC",
             [start, HOUR_MS],
         )
-    # The server waits for the collector: every 1-minute bar after the 5-minute warm-up is collected, once.
-    assert candles["n"][0] == candles["bars"][0] >= 24 * 60 - 5 - 1
+    # The server waits for the collector: every 1-minute bar Binance streams after the 5-minute warm-up is collected;
+    # Bybit's and OKX's come from REST history, followed page by page. No bar is stored twice.
+    assert candles["venue"].to_list() == ["binance", "bybit", "okx"]
+    assert candles["n"].to_list() == candles["bars"].to_list()
+    assert candles["n"][0] >= 24 * 60 - 5 - 1
+    # Bybit's risk limits and OKX's position tiers are the tables the simulator liquidates with.
+    assert brackets["venue"].to_list() == ["bybit", "okx"]
+    assert all(text.startswith("[{") for text in brackets["margin_brackets"].to_list())
     # The scenario's sell-off starts at hour 20: the cascade is the hour with the most long liquidations...
     assert hourly["hour"][0] in (20, 21)
     # ...and long liquidations dwarf short ones over the day.
