@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import msgspec
 import pytest
 
 from perpscope import models
+from perpscope.models import MarginBracket, brackets_from_json
 
 
 def funding(rate: float, interval_h: float) -> models.FundingRate:
@@ -89,3 +92,15 @@ def test_simulated_sources_are_recognised() -> None:
     assert not models.is_simulated_source("binance ws kline")
     assert not models.is_simulated_source("import simple_funding.csv")
     assert not models.is_simulated_source("simex ws liquidations")  # a venue whose name starts with "sim"
+
+
+def test_brackets_stored_as_json_read_back_an_uncapped_tier_as_infinity() -> None:
+    brackets = (
+        MarginBracket(floor=0.0, cap=150e6, max_leverage=40.0, mmr=0.0125, maintenance_amount=0.0),
+        MarginBracket(floor=150e6, cap=math.inf, max_leverage=20.0, mmr=0.025, maintenance_amount=1_875_000.0),
+    )
+    text = msgspec.json.encode(brackets).decode()
+    assert '"cap":null' in text  # JSON has no infinity
+    assert brackets_from_json(text) == brackets
+    with pytest.raises(msgspec.ValidationError, match="floor"):
+        brackets_from_json('[{"cap": 1.0, "max_leverage": 1.0, "mmr": 0.1, "maintenance_amount": 0.0}]')

@@ -15,6 +15,7 @@ Conventions, chosen once:
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 import msgspec
@@ -75,6 +76,28 @@ class MarginBracket(msgspec.Struct, frozen=True, kw_only=True):
     max_leverage: float
     mmr: float
     maintenance_amount: float  # Binance ``cum``, Bybit ``mm_deduction``, in USD
+
+
+class _StoredBracket(msgspec.Struct, frozen=True, kw_only=True):
+    floor: float
+    cap: float | None  # JSON has no infinity: an uncapped top tier is stored as null
+    max_leverage: float
+    mmr: float
+    maintenance_amount: float
+
+
+def brackets_from_json(text: str | bytes) -> tuple[MarginBracket, ...]:
+    """Brackets as the store keeps them (``instruments.margin_brackets``, JSON), a null cap read as no cap."""
+    return tuple(
+        MarginBracket(
+            floor=row.floor,
+            cap=math.inf if row.cap is None else row.cap,
+            max_leverage=row.max_leverage,
+            mmr=row.mmr,
+            maintenance_amount=row.maintenance_amount,
+        )
+        for row in msgspec.json.decode(text, type=list[_StoredBracket])
+    )
 
 
 class Instrument(Record, frozen=True, kw_only=True):

@@ -12,7 +12,7 @@ rendering hold the event's time in its place, and tests compare their values rat
 
 from __future__ import annotations
 
-import sys
+import math
 from typing import Any
 
 import msgspec
@@ -43,7 +43,6 @@ CONTEXT_SOURCE = "hyperliquid ws activeAssetCtx"
 META_SOURCE = "hyperliquid rest /info meta"
 DEFAULT_TIERS: tuple[MarginBracket, ...] = HYPERLIQUID_BTC.brackets
 FIRST_TABLE_ID = 50  # ids below are flat tables that meta never lists
-STORED_NO_CAP = sys.float_info.max  # how a collector stores the uncapped top tier (JSON has no infinity)
 
 
 def _common(base: str, ts: int, source: str) -> dict[str, Any]:
@@ -180,7 +179,7 @@ def _instrument(base: str, tiers: tuple[MarginBracket, ...]) -> Instrument:
     brackets = []
     rate = amount = 0.0
     for number, tier in enumerate(tiers):
-        cap = tiers[number + 1].floor if number + 1 < len(tiers) else STORED_NO_CAP
+        cap = tiers[number + 1].floor if number + 1 < len(tiers) else math.inf
         amount += tier.floor * (1 / (2 * tier.max_leverage) - rate)
         rate = 1 / (2 * tier.max_leverage)
         brackets.append(

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 import numpy as np
 import polars as pl
 
@@ -26,7 +25,7 @@ from perpscope.analytics.heatmap.outputs import liquidation_map as map_at
 from perpscope.analytics.heatmap.outputs import sentence as map_sentence
 from perpscope.analytics.liquidation import MarginTable, fallback_table, table_from_brackets
 from perpscope.errors import QueryError
-from perpscope.models import MarginBracket, is_simulated_source
+from perpscope.models import brackets_from_json, is_simulated_source
 from perpscope.store import Store
 
 INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "1h": 3_600_000}
@@ -152,7 +151,7 @@ def margin_table(store: Store, venue: str, symbol: str) -> MarginTable | None:
     sql = "SELECT margin_brackets FROM instruments WHERE venue = ? AND symbol = ? ORDER BY ts_event DESC LIMIT 1"
     frame = store.query(sql, [venue, symbol])
     if frame.height and frame["margin_brackets"][0]:
-        brackets = msgspec.json.decode(frame["margin_brackets"][0], type=tuple[MarginBracket, ...])
+        brackets = brackets_from_json(frame["margin_brackets"][0])
         if brackets:
             return table_from_brackets(venue, brackets, source=f"{venue} {symbol} brackets (stored instrument)")
     try:

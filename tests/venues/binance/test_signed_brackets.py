@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 
 from perpscope.collect.collector import Collector, CollectorSettings
@@ -24,7 +23,7 @@ from perpscope.fakevenue import binance_data
 from perpscope.fakevenue.binance import BinanceDialect
 from perpscope.fakevenue.market import MarginTiersEvent
 from perpscope.fakevenue.server import FakeVenue
-from perpscope.models import MarginBracket
+from perpscope.models import MarginBracket, brackets_from_json
 from perpscope.store import DuckDBStore
 from perpscope.venues.binance.connector import BinanceConnector
 from perpscope.venues.binance.signing import ApiKey, SigningTransport, signature
@@ -104,7 +103,7 @@ async def _collect(store: DuckDBStore, secret: str) -> Collector:
 
 def _brackets(store: DuckDBStore, symbol: str) -> tuple[MarginBracket, ...]:
     frame = store.query("SELECT margin_brackets FROM instruments WHERE venue = 'binance' AND symbol = ?", [symbol])
-    return msgspec.json.decode(frame["margin_brackets"][0], type=tuple[MarginBracket, ...])
+    return brackets_from_json(frame["margin_brackets"][0])
 
 
 def test_the_asked_symbols_are_stored_with_the_brackets_served(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from perpscope.collect.writer import WriterSettings
 from perpscope.fakevenue import bybit as fake_bybit
 from perpscope.fakevenue.market import CandleEvent, Event, MarginTiersEvent, RatioEvent
 from perpscope.fakevenue.server import FakeVenue
-from perpscope.models import Candle, LongShortRatio, MarginBracket, Record
+from perpscope.models import Candle, LongShortRatio, MarginBracket, Record, brackets_from_json
 from perpscope.store import DuckDBStore
 from perpscope.venues.bybit.connector import BybitConnector
 from perpscope.venues.capabilities import Channel
@@ -97,7 +97,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, DuckDBStor
 
 def _brackets(store: DuckDBStore, symbol: str) -> tuple[MarginBracket, ...]:
     frame = store.query("SELECT margin_brackets FROM instruments WHERE venue = 'bybit' AND symbol = ?", [symbol])
-    return msgspec.json.decode(frame["margin_brackets"][0], type=tuple[MarginBracket, ...])
+    return brackets_from_json(frame["margin_brackets"][0])
 
 
 def test_instruments_are_stored_with_the_served_tiers(collected: tuple[int, DuckDBStore, FakeVenue]) -> None:

@@ -5,11 +5,10 @@ candles are followed and backfilled through ``candleSnapshot``."""
 from __future__ import annotations
 
 import asyncio
-import sys
+import math
 import time
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from perpscope.collect.collector import Collector, CollectorSettings
@@ -19,7 +18,7 @@ from perpscope.collect.writer import WriterSettings
 from perpscope.fakevenue import hyperliquid as fake_hyperliquid
 from perpscope.fakevenue.market import CandleEvent, MarginTiersEvent, scripted
 from perpscope.fakevenue.server import FakeVenue
-from perpscope.models import Candle, MarginBracket, Record
+from perpscope.models import Candle, MarginBracket, Record, brackets_from_json
 from perpscope.service.heatmap import margin_table
 from perpscope.store import DuckDBStore
 from perpscope.venues.capabilities import Channel
@@ -27,7 +26,7 @@ from perpscope.venues.hyperliquid.connector import HyperliquidConnector
 
 CANDLES = 700  # more than one page (the fake serves 500 a request)
 MINUTE_MS = 60_000
-MAX = sys.float_info.max  # the stored cap of the uncapped top tier (JSON has no infinity)
+NO_CAP = math.inf  # the uncapped top tier (stored as a null cap: JSON has no infinity)
 
 
 def _served(floor: float, leverage: float) -> MarginBracket:
@@ -101,7 +100,7 @@ def test_every_closed_candle_is_followed_with_its_values(collected: tuple[DuckDB
 
 def _brackets(store: DuckDBStore, symbol: str) -> tuple[MarginBracket, ...]:
     sql = "SELECT margin_brackets FROM instruments WHERE venue = 'hyperliquid' AND symbol = ?"
-    return msgspec.json.decode(store.query(sql, [symbol])["margin_brackets"][0], type=tuple[MarginBracket, ...])
+    return brackets_from_json(store.query(sql, [symbol])["margin_brackets"][0])
 
 
 def test_the_served_margin_table_is_stored_tier_by_tier(collected: tuple[DuckDBStore, FakeVenue]) -> None:
@@ -112,7 +111,7 @@ def test_the_served_margin_table_is_stored_tier_by_tier(collected: tuple[DuckDBS
     assert [(b.floor, b.cap, b.max_leverage, b.mmr) for b in brackets] == [
         (0.0, 10_000_000.0, 50.0, 0.01),
         (10_000_000.0, 50_000_000.0, 25.0, 0.02),
-        (50_000_000.0, MAX, 10.0, 0.05),
+        (50_000_000.0, NO_CAP, 10.0, 0.05),
     ]
     assert [b.maintenance_amount for b in brackets] == pytest.approx([0.0, 100_000.0, 1_600_000.0], abs=1e-6)
     served = {record.symbol: record for record in venue.ledger.delivered_records("instruments")}
@@ -120,7 +119,7 @@ def test_the_served_margin_table_is_stored_tier_by_tier(collected: tuple[DuckDBS
     # ETH published none: the documented default, the BTC table (40x to $150M, 20x beyond).
     assert _brackets(store, "ETH-USD-PERP") == (
         MarginBracket(floor=0.0, cap=150_000_000.0, max_leverage=40.0, mmr=0.0125, maintenance_amount=0.0),
-        MarginBracket(floor=150_000_000.0, cap=MAX, max_leverage=20.0, mmr=0.025, maintenance_amount=1_875_000.0),
+        MarginBracket(floor=150_000_000.0, cap=NO_CAP, max_leverage=20.0, mmr=0.025, maintenance_amount=1_875_000.0),
     )
 
 

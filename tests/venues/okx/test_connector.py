@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from perpscope.collect.collector import Collector, CollectorSettings
@@ -19,7 +18,7 @@ from perpscope.fakevenue import okx_data
 from perpscope.fakevenue.market import CandleEvent, Event, MarginTiersEvent, RatioEvent, TakerEvent
 from perpscope.fakevenue.okx import OkxDialect
 from perpscope.fakevenue.server import FakeVenue
-from perpscope.models import MarginBracket
+from perpscope.models import MarginBracket, brackets_from_json
 from perpscope.store import DuckDBStore
 from perpscope.venues.okx.connector import OkxConnector
 
@@ -95,7 +94,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, DuckDBStor
 
 def _brackets(store: DuckDBStore, symbol: str) -> tuple[MarginBracket, ...]:
     frame = store.query("SELECT margin_brackets FROM instruments WHERE venue = 'okx' AND symbol = ?", [symbol])
-    return msgspec.json.decode(frame["margin_brackets"][0], type=tuple[MarginBracket, ...])
+    return brackets_from_json(frame["margin_brackets"][0])
 
 
 def test_position_tiers_are_stored_as_base_unit_brackets(collected: tuple[int, DuckDBStore]) -> None:

@@ -5,10 +5,6 @@ open interest, mark and oracle prices), settled hourly funding followed through 
 keeps only the latest 5,000 bars of an interval). The public feeds carry no liquidation flag, so this venue collects no
 liquidations; open interest and prices have no history to refill a reconnect from.
 
-The top margin tier has no cap (``inf``). Brackets are stored as JSON, which has no infinity (it would be written
-as ``null`` and not read back as a number), so the stored instrument's top cap is the largest float instead: no
-notional reaches it, so every tier look-up is the same.
-
 Contexts carry no venue time: their ``ts_event`` is the receipt time, made strictly increasing per coin here, so
 that contexts of one coin read in the same millisecond (a burst after a pause) keep distinct keys instead of being
 taken for repeats. A coin's contexts come far below 1,000 a second, so the stamp stays at its receipt time or
@@ -16,7 +12,6 @@ within a few milliseconds after it; ``ts_recv`` is left as received."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -28,7 +23,7 @@ from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll,
 from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.errors import ParseError
-from perpscope.models import Instrument, MarginBracket, Record
+from perpscope.models import Record
 from perpscope.venues.capabilities import Channel
 from perpscope.venues.hyperliquid import VENUE, endpoints, parse, parse_rest, symbols
 from perpscope.venues.hyperliquid.capabilities import CAPABILITIES
@@ -40,7 +35,6 @@ BACKFILLED = frozenset({Channel.FUNDING_SETTLED, Channel.CANDLES})
 CANDLE_INTERVAL = "1m"
 INFO_WEIGHT = 20  # most /info requests weigh 20 against the 1200/min budget
 REFERENCE_INTERVAL_S = 3_600.0  # the universe and its margin tables change rarely
-STORED_NO_CAP = sys.float_info.max  # the top tier's cap as stored (module doc)
 
 
 class HyperliquidConnector:
@@ -98,9 +92,7 @@ class HyperliquidConnector:
         if kind.startswith("ws"):
             return self._stamp(parse.parse_message(payload, ts_recv))  # pongs and answers yield nothing
         if kind == "meta":
-            return [
-                _storable(item) for item in parse_rest.parse_meta(payload, ts_recv) if item.native_symbol in self.coins
-            ]
+            return [item for item in parse_rest.parse_meta(payload, ts_recv) if item.native_symbol in self.coins]
         raise ParseError(f"unknown Hyperliquid stream key {key!r}", file="recording")
 
     def _stamp(self, records: list[Record]) -> list[Record]:
@@ -138,16 +130,6 @@ class HyperliquidConnector:
         body = endpoints.funding_history_request(coin, start, end)
         payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT)
         return list(parse.parse_funding_history(payload, _now_ms()))
-
-
-def _storable(instrument: Instrument) -> Instrument:
-    """The instrument with an uncapped top tier capped at the largest float (module doc)."""
-    brackets = tuple(_capped(bracket) for bracket in instrument.margin_brackets)
-    return msgspec.structs.replace(instrument, margin_brackets=brackets)
-
-
-def _capped(bracket: MarginBracket) -> MarginBracket:
-    return msgspec.structs.replace(bracket, cap=STORED_NO_CAP) if bracket.cap == parse_rest.NO_CAP else bracket
 
 
 def _carried(channel: Channel, coin: str) -> Carried:
