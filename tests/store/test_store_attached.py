@@ -5,6 +5,7 @@ write between them (docs/architecture.md)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -16,8 +17,8 @@ import pytest
 from store_samples import liquidations
 
 from perpscope.errors import StoreError
-from perpscope.store import DuckDBStore, open_store
-from perpscope.store.attached import ATTACHMENTS
+from perpscope.store import DuckDBStore, attached, open_store
+from perpscope.store.attached import ATTACHMENTS, READER_DEFERENCE_S
 from perpscope.store.base import latest_version
 
 WRITER = Path(__file__).with_name("store_writer.py")
@@ -127,3 +128,43 @@ def test_threads_attach_and_detach_while_a_writer_process_writes(tmp_path: Path)
     assert ATTACHMENTS.attached() == []
     with _reader(path) as reader:
         assert reader.count("liquidations") == written
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="writer announcements use flock (none on Windows)")
+def test_a_reader_defers_to_an_announced_writer_only_briefly(tmp_path: Path) -> None:
+    """A writer announced but stuck behind a holder that never announces must not stall every reader."""
+    import fcntl
+
+    path = tmp_path / "shared.duckdb"
+    DuckDBStore(path).write({"liquidations": liquidations(4)})
+    descriptor = os.open(f"{path.resolve()}.writer-lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # an announced writer that has not got the file yet
+        started = time.monotonic()
+        with _reader(path) as reader:
+            assert reader.count("liquidations") == 4
+        waited = time.monotonic() - started
+    finally:
+        os.close(descriptor)
+    assert READER_DEFERENCE_S <= waited < READER_DEFERENCE_S + 5
+
+
+def test_a_failed_detach_keeps_the_attachment_for_the_next_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shared.duckdb"
+    DuckDBStore(path).write({"liquidations": liquidations(2)})
+    real_run = attached._run
+
+    def failing_detach(host: duckdb.DuckDBPyConnection, sql: str) -> None:
+        if sql.startswith("DETACH"):
+            raise duckdb.IOException("injected: detach failed")
+        real_run(host, sql)
+
+    monkeypatch.setattr(attached, "_run", failing_detach)
+    _reader(path).close()  # the failure is logged, not raised out of close()
+    assert ATTACHMENTS.attached() == [str(path.resolve())]
+    monkeypatch.setattr(attached, "_run", real_run)
+    with _reader(path) as reader:  # shares the kept attachment instead of attaching twice
+        assert reader.count("liquidations") == 2
+    assert ATTACHMENTS.attached() == []

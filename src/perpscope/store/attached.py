@@ -11,7 +11,9 @@ Readers in flight share the attachment, so under steady concurrent reads the fil
 writer would wait in vain. Writers therefore announce themselves: a writer holds an exclusive ``flock`` on
 ``<db>.writer-lock`` from before it opens the file until it has closed it (:func:`writer_intent`), and a reader
 about to attach or share the file first waits while one does (:func:`wait_for_writers`). The readers in flight
-finish, the last detaches, the writer writes, and the waiting readers attach afresh (writer preference).
+finish, the last detaches, the writer writes, and the waiting readers attach afresh (writer preference). A reader
+defers for ``READER_DEFERENCE_S`` at most, since the writer may itself wait for a holder that never announces; where
+``flock`` is missing (Windows; NFS, SMB and some FUSE mounts) there are no announcements, said once in the log.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import logging
 import os
 import sys
 import threading
@@ -28,6 +31,9 @@ from collections.abc import Callable, Iterator
 import duckdb
 
 from perpscope.errors import StoreBusyError
+
+LOG = logging.getLogger(__name__)
+READER_DEFERENCE_S = 2.0  # how long a reader lets an announced writer go first
 
 if sys.platform != "win32":  # elsewhere no announcements: writers wait for readers as for any lock
     import fcntl
@@ -83,9 +89,15 @@ class Attachments:
                 found.readers -= 1
                 if found.readers > 0:
                     return
-                del self._files[key]
                 host = self._start()
-            _run(host, f"DETACH {found.alias}")
+            try:
+                _run(host, f"DETACH {found.alias}")
+            except duckdb.Error as error:  # kept counted at 0: the next reader shares it, its release retries
+                LOG.warning("could not detach %s (%s); the next reader will try again", key, error)
+                return
+            with self._guard:
+                if self._files.get(key) is found:
+                    del self._files[key]
 
     def attached(self) -> list[str]:
         """The files attached now (for tests: none once every reader has closed)."""
@@ -124,16 +136,24 @@ def writer_intent(path: str, timeout_s: float) -> Iterator[None]:
     if sys.platform == "win32":
         yield
         return
-    descriptor = os.open(_sidecar(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        _flock(descriptor, fcntl.LOCK_EX, timeout_s, path)
+        descriptor = os.open(_sidecar(path), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:  # a read-only folder: write without announcing (readers then defer to no one)
+        _unsupported(path, error)
+        yield
+        return
+    try:
+        _flock(descriptor, fcntl.LOCK_EX, timeout_s, path)  # False: no flock here, write unannounced
         yield
     finally:
         os.close(descriptor)  # releases the lock
 
 
 def wait_for_writers(path: str, timeout_s: float) -> None:
-    """Return once no writer holds ``<db>.writer-lock`` (at once when none ever made one)."""
+    """Return once no writer holds ``<db>.writer-lock`` (at once when none ever made one), or after
+    ``READER_DEFERENCE_S`` at most: a writer may itself be waiting for a holder that never announces (a long
+    read-only query, a DuckDB shell), and readers must not stall behind it; they then attach and wait on the file
+    lock like anyone else."""
     if sys.platform == "win32":
         return
     try:
@@ -141,25 +161,42 @@ def wait_for_writers(path: str, timeout_s: float) -> None:
     except OSError:
         return  # no writer announced itself here, or we may not read it: nothing to wait for
     try:
-        _flock(descriptor, fcntl.LOCK_SH, timeout_s, path)  # released at once, by the close
+        _flock(descriptor, fcntl.LOCK_SH, min(timeout_s, READER_DEFERENCE_S), path, give_up=True)
     finally:
-        os.close(descriptor)
+        os.close(descriptor)  # releases the shared lock at once
 
 
 def _sidecar(path: str) -> str:
     return os.path.realpath(path) + ".writer-lock"
 
 
-def _flock(descriptor: int, kind: int, timeout_s: float, path: str) -> None:
+def _flock(descriptor: int, kind: int, timeout_s: float, path: str, *, give_up: bool = False) -> bool:
+    """Take the lock within ``timeout_s``: True once taken; False on a file system without ``flock`` (NFS, SMB,
+    some FUSE mounts: announcements are then off) or, with ``give_up``, at the deadline; else StoreBusyError."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             fcntl.flock(descriptor, kind | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() >= deadline:
+                if give_up:
+                    return False
                 raise StoreBusyError(f"{path}: another process kept writing for {timeout_s:.0f} s") from None
             time.sleep(0.002)
+        except OSError as error:
+            _unsupported(path, error)
+            return False
+
+
+_WARNED: set[str] = set()
+
+
+def _unsupported(path: str, error: OSError) -> None:
+    """Said once per file: writers and attached readers then share it without announcements."""
+    if path not in _WARNED:
+        _WARNED.add(path)
+        LOG.warning("%s: no writer announcements (%s); a writer may wait for the dashboard's readers", path, error)
 
 
 def _run(host: duckdb.DuckDBPyConnection, sql: str) -> None:
