@@ -226,3 +226,7 @@ def test_an_instrument_waits_for_its_tiers() -> None:
     assert instrument.margin_brackets == (_bracket(0.0, 1_000_000.0, 100.0, 0.005, 0.0),)  # type: ignore[attr-defined]
     (again,) = connector.parse("bybit instrument BTCUSDT", instruments, 3_500)  # the hourly refresh
     assert (again.ts_recv, again.margin_brackets) == (3_500, instrument.margin_brackets)  # type: ignore[attr-defined]
+    empty = msgspec.json.encode({"retCode": 0, "result": {"list": []}, "time": 4_000}).decode()
+    assert connector.parse("bybit risk_limit BTCUSDT", empty, 4_500) == []  # keeps the stored tiers
+    (later,) = connector.parse("bybit instrument BTCUSDT", instruments, 5_500)
+    assert later.margin_brackets == instrument.margin_brackets  # type: ignore[attr-defined]

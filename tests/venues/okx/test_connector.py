@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from perpscope.collect.collector import Collector, CollectorSettings
@@ -171,3 +172,16 @@ def test_tiers_are_asked_per_family_and_the_history_is_followed() -> None:
         ("long_short", "ETH-USDT-SWAP"),
         ("taker", "ETH-USDT-SWAP"),
     ]
+
+
+def test_only_the_followed_swaps_instruments_are_stored() -> None:
+    """Another collector may follow the other swaps: their rows (and brackets) are not overwritten from here."""
+    connector = OkxConnector(ConnectorSettings(("BTC",)))
+    rows = [
+        {"instId": inst_id, "ctVal": value, "ctType": "linear", "settleCcy": "USDT", "tickSz": "0.1", "state": "live"}
+        for inst_id, value in (("BTC-USDT-SWAP", "0.01"), ("ETH-USDT-SWAP", "0.1"))
+    ]
+    payload = msgspec.json.encode({"code": "0", "msg": "", "data": rows}).decode()
+    (instrument,) = connector.parse("okx instruments", payload, 1_000)
+    assert (instrument.symbol, instrument.contract_size) == ("BTC-USDT-PERP", 0.01)  # type: ignore[attr-defined]
+    assert connector.contract_values == {"BTC-USDT-SWAP": 0.01, "ETH-USDT-SWAP": 0.1}  # liquidations of every swap

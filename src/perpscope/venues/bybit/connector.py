@@ -124,7 +124,11 @@ class BybitConnector:
         return self._combined(native)
 
     def _take_tiers(self, native: str, payload: str, ts_recv: int) -> list[Record]:
-        self._tiers[native] = (parse_rest.parse_risk_limits(payload).get(native, ()), ts_recv)
+        tiers = parse_rest.parse_risk_limits(payload).get(native, ())
+        known = self._tiers.get(native)
+        if not tiers and known is not None and known[0]:
+            return []  # an answer without the symbol's tiers keeps those already stored
+        self._tiers[native] = (tiers, ts_recv)
         return self._combined(native)
 
     def _combined(self, native: str) -> list[Record]:

@@ -136,11 +136,15 @@ class OkxConnector:
         raise ParseError(f"unknown OKX stream key {key!r}", file="recording")
 
     def _take_instruments(self, instruments: list[Instrument]) -> list[Record]:
-        """Listed instruments keep the tiers already known: the store keeps one row per instrument, the latest."""
+        """The followed swaps' instruments, keeping the tiers already known: the store keeps one row per
+        instrument, the latest (the others' contract values are kept for liquidations of every swap)."""
         self.contract_values.update(parse_rest.contract_values(instruments))
         self.instruments.update((instrument.native_symbol, instrument) for instrument in instruments)
+        followed = set(self.natives)
         return [
-            _with_brackets(instrument, self.brackets.get(instrument.native_symbol, ())) for instrument in instruments
+            _with_brackets(instrument, self.brackets.get(instrument.native_symbol, ()))
+            for instrument in instruments
+            if instrument.native_symbol in followed
         ]
 
     def _take_tiers(self, brackets: dict[str, tuple[MarginBracket, ...]], ts_recv: int) -> list[Record]:
