@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -90,32 +89,10 @@ def _connectors(
             venue,
             ConnectorSettings(tuple(symbols), intervals, urls.of(venue.lower())),
             http,
-            **venue_options(venue.lower(), collect),
+            collect=collect,
         )
         for venue in venues
     ]
-
-
-LIQUIDATION_STREAMS = {"auto": None, "symbol": False, "all": True}
-
-
-def venue_options(venue: str, collect: CollectSettings | None) -> dict[str, Any]:
-    """A venue's own connector options from the ``[collect.<venue>]`` settings: Binance's API key (its margin
-    brackets) and its liquidation stream."""
-    if venue != "binance" or collect is None:
-        return {}
-    from perpscope.venues.binance.signing import ApiKey
-
-    binance = collect.binance
-    if binance.liquidation_stream not in LIQUIDATION_STREAMS:
-        known = ", ".join(LIQUIDATION_STREAMS)
-        raise InputError(
-            f"setting collect.binance.liquidation_stream: {binance.liquidation_stream!r} is not one of {known}"
-        )
-    if bool(binance.api_key) != bool(binance.api_secret):
-        raise InputError("settings collect.binance.api_key and api_secret: give both or neither")
-    credentials = ApiKey(binance.api_key, binance.api_secret) if binance.api_key else None
-    return {"all_liquidations": LIQUIDATION_STREAMS[binance.liquidation_stream], "credentials": credentials}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import msgspec
@@ -27,7 +28,8 @@ from perpscope.collect import paging
 from perpscope.collect.connector import Carried, ConnectorSettings, HistoryPoll, PollPlan, StreamPlan, venue_client
 from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
-from perpscope.errors import ParseError
+from perpscope.config import CollectSettings
+from perpscope.errors import InputError, ParseError
 from perpscope.models import Instrument, MarginBracket, RatioKind, Record
 from perpscope.venues.binance import VENUE, endpoints, instruments, parse, parse_rest, symbols
 from perpscope.venues.binance.capabilities import CAPABILITIES
@@ -301,3 +303,21 @@ def connector(
     credentials: ApiKey | None = None,
 ) -> BinanceConnector:
     return BinanceConnector(settings, http, transport, all_liquidations=all_liquidations, credentials=credentials)
+
+
+LIQUIDATION_STREAMS = {"auto": None, "symbol": False, "all": True}
+
+
+def options(collect: CollectSettings) -> dict[str, Any]:
+    """The connector's options from the ``[collect.binance]`` settings: the API key (margin brackets) and the
+    liquidation stream."""
+    binance = collect.binance
+    if binance.liquidation_stream not in LIQUIDATION_STREAMS:
+        known = ", ".join(LIQUIDATION_STREAMS)
+        raise InputError(
+            f"setting collect.binance.liquidation_stream: {binance.liquidation_stream!r} is not one of {known}"
+        )
+    if bool(binance.api_key) != bool(binance.api_secret):
+        raise InputError("settings collect.binance.api_key and api_secret: give both or neither")
+    credentials = ApiKey(binance.api_key, binance.api_secret) if binance.api_key else None
+    return {"all_liquidations": LIQUIDATION_STREAMS[binance.liquidation_stream], "credentials": credentials}
