@@ -33,6 +33,7 @@ HEARTBEAT = endpoints.PING_MESSAGE.decode()  # the venue drops connections silen
 FUNDING_LOOKBACK_MS = 3 * 3_600_000  # the first round of the settled-funding follow-up reaches three hours back
 BACKFILLED = frozenset({Channel.FUNDING_SETTLED, Channel.CANDLES})
 CANDLE_INTERVAL = "1m"
+MINUTE_MS = 60_000
 INFO_WEIGHT = 20  # most /info requests weigh 20 against the 1200/min budget
 REFERENCE_INTERVAL_S = 3_600.0  # the universe and its margin tables change rarely
 
@@ -123,7 +124,8 @@ class HyperliquidConnector:
 
     async def _candle_page(self, coin: str, start: int, end: int) -> list[Record]:
         body = endpoints.candle_snapshot_request(coin, CANDLE_INTERVAL, start, end)
-        payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT)
+        rows = min((end - start) // MINUTE_MS + 1, endpoints.CANDLES_AVAILABLE)
+        payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT + rows // 60)  # +1 per 60 rows
         return list(parse_rest.parse_candle_snapshot(payload, _now_ms()))
 
     async def _funding_page(self, coin: str, start: int, end: int) -> list[Record]:
