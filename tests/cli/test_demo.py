@@ -44,7 +44,12 @@ def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedPr
         venues = store.query("SELECT DISTINCT venue FROM liquidations ORDER BY venue")["venue"].to_list()
         assert venues == ["binance", "bybit", "okx"]
         candles = store.query(
-            "SELECT venue, count(*) AS n, count(DISTINCT ts_event) AS bars FROM candles GROUP BY venue ORDER BY venue"
+            "SELECT venue, count(*) AS n, count(DISTINCT ts_event) AS bars FROM candles WHERE kind = 'last' "
+            "GROUP BY venue ORDER BY venue"
+        )
+        marks = store.query(
+            "SELECT count(*) AS n, count(DISTINCT ts_event) AS bars FROM candles "
+            "WHERE venue = 'binance' AND kind = 'mark'"
         )
         brackets = store.query(
             "SELECT venue, margin_brackets FROM instruments WHERE symbol = 'BTC-USDT-PERP' ORDER BY venue"
@@ -63,6 +68,7 @@ def test_the_collector_stored_the_cascade(demo_run: tuple[subprocess.CompletedPr
     assert candles["venue"].to_list() == ["binance", "bybit", "okx"]
     assert candles["n"].to_list() == candles["bars"].to_list()
     assert candles["n"][0] >= 24 * 60 - 5 - 1
+    assert 0 < marks["n"][0] == marks["bars"][0]  # Binance's mark-price klines, followed as REST history
     # Bybit's risk limits and OKX's position tiers are the tables the simulator liquidates with.
     assert brackets["venue"].to_list() == ["bybit", "okx"]
     assert all(text.startswith("[{") for text in brackets["margin_brackets"].to_list())

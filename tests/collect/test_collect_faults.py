@@ -235,7 +235,7 @@ def test_status_counts_what_happened(outcome: Outcome) -> None:
     assert status.reconnects == 2 and status.malformed == 2
     assert ws.messages == ledger.texts_written  # every message the venue wrote reached the collector and was counted
     assert status.gaps == 16  # 2 reconnects x 2 symbols x 4 channels without history
-    assert status.stored == sum(outcome.store.count(table) for table in (*TABLES, "gaps", "instruments"))
+    assert status.stored == sum(outcome.store.count(table) for table in (*TABLES, "gaps", "instruments", "candles"))
     assert status.poll_failures == 1
     line = status.line(now_ms())
     assert "reconnects 2  gaps 16  malformed 2" in line

@@ -94,6 +94,7 @@ def test_the_binance_connector_follows_history_only_where_asked() -> None:
     assert [(p.carried.channel, p.interval_s, p.lookback_ms) for p in real.history_polls()] == [
         (Channel.LONG_SHORT, 60.0, 3_600_000),
         (Channel.TAKER, 60.0, 3_600_000),
+        (Channel.MARK_CANDLES, 60.0, 3_600_000),
     ]
     assert [plan.key for plan in real.polls()] == ["binance open_interest BTCUSDT", "binance funding BTCUSDT"]
     assert real.streams()[0].spec.url.endswith(
@@ -104,6 +105,7 @@ def test_the_binance_connector_follows_history_only_where_asked() -> None:
     assert [p.carried.channel for p in simulated.history_polls()] == [
         Channel.LONG_SHORT,
         Channel.TAKER,
+        Channel.MARK_CANDLES,
         Channel.OPEN_INTEREST,
     ]
 

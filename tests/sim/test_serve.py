@@ -221,9 +221,22 @@ def test_binance_open_interest_follows_the_five_minute_history(
 def test_binance_candles_ratios_and_taker_volume(collected: tuple[list[Record], int, DuckDBStore]) -> None:
     records, warm, store = collected
     candles = [r for r in _expected(records, warm, "binance", Candle, streamed=True) if isinstance(r, Candle)]
-    sql = "SELECT ts_event, open, high, low, close, volume, quote_volume FROM candles WHERE venue = ? ORDER BY 1"
+    sql = (
+        "SELECT ts_event, open, high, low, close, volume, quote_volume FROM candles "
+        "WHERE venue = ? AND kind = 'last' ORDER BY 1"
+    )
     want = [(r.ts_event, r.open, r.high, r.low, r.close, r.volume, r.quote_volume) for r in candles]
     assert _rows(store, sql, "binance") == want
+    # Mark-price klines: one simulated mark a minute, so each bar's open, high, low and close are that mark.
+    marks = {
+        r.ts_event: r.price
+        for r in records
+        if isinstance(r, Price) and r.venue == "binance" and r.kind is PriceKind.MARK
+    }
+    sql = "SELECT ts_event, open, high, low, close FROM candles WHERE venue = ? AND kind = 'mark' ORDER BY 1"
+    bars = _rows(store, sql, "binance")
+    assert len(bars) >= len(marks) - 5  # all but the last few minutes served before the collector stopped
+    assert bars == [(ts, marks[ts], marks[ts], marks[ts], marks[ts]) for ts, *_ in bars]
     ratios = [
         r for r in _expected(records, 0, "binance", LongShortRatio, streamed=False) if isinstance(r, LongShortRatio)
     ]

@@ -26,9 +26,10 @@ from perpscope.models import Candle, CandleKind, LongShortRatio, MarginBracket, 
 
 VENUE = "binance"
 KLINES_PATH = "/fapi/v1/klines"
+MARK_KLINES_PATH = "/fapi/v1/markPriceKlines"
 LONG_SHORT_PATH = "/futures/data/globalLongShortAccountRatio"
 TAKER_PATH = "/futures/data/takerlongshortRatio"
-PATHS = frozenset({KLINES_PATH, LONG_SHORT_PATH, TAKER_PATH})
+PATHS = frozenset({KLINES_PATH, MARK_KLINES_PATH, LONG_SHORT_PATH, TAKER_PATH})
 EXCHANGE_INFO_PATH = "/fapi/v1/exchangeInfo"
 FUNDING_INFO_PATH = "/fapi/v1/fundingInfo"
 LEVERAGE_BRACKET_PATH = "/fapi/v1/leverageBracket"
@@ -109,6 +110,9 @@ def rest(path: str, query: dict[str, str], state: MarketState, page_cap: int | N
     if path == KLINES_PATH:
         limit = min(int(query.get("limit", 500)), 1500, page_cap or 1500)
         return _klines(window(state.candles[base], start, end, limit))
+    if path == MARK_KLINES_PATH:
+        limit = min(int(query.get("limit", 500)), 1500, page_cap or 1500)
+        return _klines(window(state.mark_bars[base], start, end, limit), CandleKind.MARK)
     limit = min(int(query.get("limit", 30)), 500, page_cap or 500)
     if path == LONG_SHORT_PATH:
         return _ratios(window(state.ratios[base], start, end, limit))
@@ -121,7 +125,7 @@ def _optional_int(text: str | None) -> int | None:
     return int(text) if text else None
 
 
-def _klines(rows: list[CandleEvent]) -> RestAnswer:
+def _klines(rows: list[CandleEvent], kind: CandleKind = CandleKind.LAST) -> RestAnswer:
     body = [
         [
             row.ts,
@@ -139,7 +143,15 @@ def _klines(rows: list[CandleEvent]) -> RestAnswer:
         ]
         for row in rows
     ]
+    if kind is CandleKind.MARK:
+        source = f"binance rest {MARK_KLINES_PATH}"
+        return RestAnswer(200, body, tuple(_mark_candle(row, source) for row in rows))
     return RestAnswer(200, body, tuple(_candle(row, f"binance rest {KLINES_PATH}") for row in rows))
+
+
+def _mark_candle(row: CandleEvent, source: str) -> Candle:
+    """Mark-price bars carry no volume."""
+    return msgspec.structs.replace(_candle(row, source), kind=CandleKind.MARK, volume=None, quote_volume=None)
 
 
 def _ratios(rows: list[RatioEvent]) -> RestAnswer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from perpscope.fakevenue.market import (
@@ -29,6 +29,7 @@ class MarketState:
     ratios: dict[str, list[RatioEvent]] = field(default_factory=lambda: defaultdict(list))
     takers: dict[str, list[TakerEvent]] = field(default_factory=lambda: defaultdict(list))
     tiers: dict[str, tuple[MarginBracket, ...]] = field(default_factory=dict)  # base -> the latest published
+    mark_bars: dict[str, list[CandleEvent]] = field(default_factory=lambda: defaultdict(list))  # 1-minute, of marks
 
     def apply(self, event: Event) -> None:
         if isinstance(event, FundingSettlement):
@@ -37,6 +38,7 @@ class MarketState:
             self.open_interest[event.base].append(event)
         elif isinstance(event, MarkEvent):
             self.marks[event.base] = event
+            self._add_mark(event)
         elif isinstance(event, LiquidationEvent):
             self.liquidations[event.base].append(event)
         elif isinstance(event, CandleEvent):
@@ -48,7 +50,18 @@ class MarketState:
         else:
             self.tiers[event.base] = event.brackets
 
+    def _add_mark(self, event: MarkEvent) -> None:
+        """The mark's 1-minute bar: what a venue's mark-price klines serve (no volume)."""
+        bars = self.mark_bars[event.base]
+        minute = event.ts // MINUTE_MS * MINUTE_MS
+        if bars and bars[-1].ts == minute:
+            last = bars[-1]
+            bars[-1] = replace(last, high=max(last.high, event.mark), low=min(last.low, event.mark), close=event.mark)
+        else:
+            bars.append(CandleEvent(event.base, minute, event.mark, event.mark, event.mark, event.mark, 0.0, 0.0))
 
+
+MINUTE_MS = 60_000
 Row = TypeVar("Row", FundingSettlement, OpenInterestEvent, CandleEvent, RatioEvent, TakerEvent)
 
 

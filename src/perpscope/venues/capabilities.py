@@ -18,6 +18,7 @@ class Channel(StrEnum):
     MARK = "mark"
     INDEX = "index"
     CANDLES = "candles"
+    MARK_CANDLES = "mark_candles"  # the mark price's bars (what liquidations trigger on)
     LONG_SHORT = "long_short"
     TAKER = "taker"
 

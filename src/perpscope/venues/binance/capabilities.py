@@ -29,6 +29,7 @@ CAPABILITIES = VenueCapabilities(
         Feed(Channel.INDEX, Delivery.POLL, "/fapi/v1/indexPriceKlines", since_listing=True),
         Feed(Channel.CANDLES, Delivery.STREAM, "<symbol>@kline_<interval>"),
         Feed(Channel.CANDLES, Delivery.POLL, "/fapi/v1/klines", since_listing=True),
+        Feed(Channel.MARK_CANDLES, Delivery.POLL, "/fapi/v1/markPriceKlines", since_listing=True),
         Feed(Channel.LONG_SHORT, Delivery.POLL, "/futures/data/globalLongShortAccountRatio", history_days=30),
         Feed(Channel.LONG_SHORT, Delivery.POLL, "/futures/data/topLongShortAccountRatio", history_days=30),
         Feed(Channel.LONG_SHORT, Delivery.POLL, "/futures/data/topLongShortPositionRatio", history_days=30),

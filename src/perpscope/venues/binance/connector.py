@@ -1,7 +1,8 @@
 """Binance USDⓈ-M for the collector: combined-stream websockets for liquidations, mark prices and closed 1-minute
 candles; REST polls for open interest and settled funding; the long/short account ratio and taker volume (kept by
-Binance only as 5-minute REST history) followed page by page; REST history for backfill (funding and candles since
-listing, open interest and the statistics 30 days).
+Binance only as 5-minute REST history) and the mark price's 1-minute bars (``markPriceKlines``: liquidations trigger on
+the mark) followed page by page; REST history for backfill (funding, candles and mark candles since listing, open
+interest and the statistics 30 days).
 
 Liquidations come from one ``<symbol>@forceOrder`` stream per symbol, or from the all-market ``!forceOrder@arr``
 stream on a connection of its own, filtered to the asked symbols: chosen with ``all_liquidations``, by default
@@ -30,7 +31,7 @@ from perpscope.collect.http import DEFAULT_HTTP, HttpSettings
 from perpscope.collect.session import StreamSpec
 from perpscope.config import CollectSettings
 from perpscope.errors import InputError, ParseError
-from perpscope.models import Instrument, MarginBracket, RatioKind, Record
+from perpscope.models import CandleKind, Instrument, MarginBracket, RatioKind, Record
 from perpscope.venues.binance import VENUE, endpoints, instruments, parse, parse_rest, symbols
 from perpscope.venues.binance.capabilities import CAPABILITIES
 from perpscope.venues.binance.signing import ApiKey, SigningTransport
@@ -38,8 +39,16 @@ from perpscope.venues.capabilities import Channel
 
 STREAMED = (Channel.LIQUIDATIONS, Channel.MARK, Channel.INDEX, Channel.FUNDING_PREDICTED, Channel.CANDLES)
 BACKFILLED = frozenset(
-    {Channel.FUNDING_SETTLED, Channel.OPEN_INTEREST, Channel.CANDLES, Channel.LONG_SHORT, Channel.TAKER}
+    {
+        Channel.FUNDING_SETTLED,
+        Channel.OPEN_INTEREST,
+        Channel.CANDLES,
+        Channel.MARK_CANDLES,
+        Channel.LONG_SHORT,
+        Channel.TAKER,
+    }
 )
+HISTORY_FOLLOWED = (Channel.LONG_SHORT, Channel.TAKER, Channel.MARK_CANDLES)  # kept by Binance as REST history
 STREAMS_PER_SYMBOL = 3
 # From this many symbols on, one all-market liquidation stream replaces one stream per symbol: at about a fifth of
 # Binance's few hundred perpetuals most of the all-market stream is wanted, and a stream per symbol is saved.
@@ -147,7 +156,7 @@ class BinanceConnector:
     def history_polls(self) -> list[HistoryPoll]:
         intervals = self.settings.intervals
         lookback = round(intervals.history_lookback_s * 1000)
-        followed = [(Channel.LONG_SHORT, intervals.history_s), (Channel.TAKER, intervals.history_s)]
+        followed = [(channel, intervals.history_s) for channel in HISTORY_FOLLOWED]
         if intervals.open_interest_history_s > 0:
             followed.append((Channel.OPEN_INTEREST, intervals.open_interest_history_s))
         return [
@@ -203,8 +212,9 @@ class BinanceConnector:
         native = _native(symbol)
         if channel is Channel.FUNDING_SETTLED:
             return paging.forward(lambda start, end: self._funding_page(native, start, end), since, until)
-        if channel is Channel.CANDLES:
-            return paging.forward(lambda start, end: self._candle_page(native, start, end), since, until)
+        if channel in (Channel.CANDLES, Channel.MARK_CANDLES):
+            kind = CandleKind.MARK if channel is Channel.MARK_CANDLES else CandleKind.LAST
+            return paging.forward(lambda start, end: self._candle_page(native, start, end, kind), since, until)
         pages = {
             Channel.OPEN_INTEREST: self._open_interest_page,
             Channel.LONG_SHORT: self._long_short_page,
@@ -240,8 +250,9 @@ class BinanceConnector:
         payload = await self.http.get(endpoint.path, params, weight=endpoint.weight)
         return list(parse.parse_open_interest_hist(payload, _now_ms()))
 
-    async def _candle_page(self, native: str, start: int, end: int) -> list[Record]:
-        limit = endpoints.KLINES.page_limit or 1500
+    async def _candle_page(self, native: str, start: int, end: int, kind: CandleKind) -> list[Record]:
+        endpoint = endpoints.MARK_PRICE_KLINES if kind is CandleKind.MARK else endpoints.KLINES
+        limit = endpoint.page_limit or 1500
         params: dict[str, str | int] = {
             "symbol": native,
             "interval": CANDLE_INTERVAL,
@@ -249,8 +260,10 @@ class BinanceConnector:
             "endTime": end,
             "limit": limit,
         }
-        payload = await self.http.get(endpoints.KLINES.path, params, weight=endpoints.kline_weight(limit))
-        return list(parse_rest.parse_klines(payload, _now_ms(), native_symbol=native, interval=CANDLE_INTERVAL))
+        payload = await self.http.get(endpoint.path, params, weight=endpoints.kline_weight(limit))
+        return list(
+            parse_rest.parse_klines(payload, _now_ms(), native_symbol=native, interval=CANDLE_INTERVAL, kind=kind)
+        )
 
     async def _statistics(self, path: str, native: str, start: int, end: int) -> bytes:
         params: dict[str, str | int] = {
