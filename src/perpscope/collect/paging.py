@@ -7,6 +7,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from perpscope.models import Record
 
 Fetch = Callable[[int, int], Awaitable[list[Record]]]  # (start ms, end ms) -> one page, ascending by ts_event
+CLOSE_GRACE_MS = 5_000  # a bar counts as closed this long after its end by our clock (clocks differ, venues lag)
+
+
+def closed_bars(records: list[Record], bar_ms: int, now_ms: int) -> list[Record]:
+    """The bars (``ts_event`` = open time) that ended at least ``CLOSE_GRACE_MS`` before ``now_ms``. A history
+    follow moves past the newest bar it stored, so a bar taken while still forming would never be fetched again."""
+    return [record for record in records if record.ts_event + bar_ms + CLOSE_GRACE_MS <= now_ms]
 
 
 async def forward(fetch: Fetch, since: int, until: int, *, max_pages: int = 10_000) -> AsyncIterator[list[Record]]:

@@ -57,6 +57,7 @@ LIQUIDATIONS_KEY = f"{VENUE} ws-liquidations"
 OI_HISTORY_PERIOD = "5m"
 STATISTICS_PERIOD = "5m"  # long/short ratio and taker volume
 CANDLE_INTERVAL = "1m"
+MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 REFERENCE_REFRESH_S = 3_600.0
 BRACKETS_SOURCE = f"binance rest {endpoints.EXCHANGE_INFO.path}, {endpoints.LEVERAGE_BRACKET.path}"
@@ -261,9 +262,9 @@ class BinanceConnector:
             "limit": limit,
         }
         payload = await self.http.get(endpoint.path, params, weight=endpoints.kline_weight(limit))
-        return list(
-            parse_rest.parse_klines(payload, _now_ms(), native_symbol=native, interval=CANDLE_INTERVAL, kind=kind)
-        )
+        now = _now_ms()
+        bars = parse_rest.parse_klines(payload, now, native_symbol=native, interval=CANDLE_INTERVAL, kind=kind)
+        return paging.closed_bars(list(bars), MINUTE_MS, now)
 
     async def _statistics(self, path: str, native: str, start: int, end: int) -> bytes:
         params: dict[str, str | int] = {

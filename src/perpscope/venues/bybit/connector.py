@@ -36,6 +36,7 @@ TOPICS_PER_REQUEST = 10  # one subscribe request must stay under 21,000 characte
 HEARTBEAT = endpoints.PING_MESSAGE.decode()
 OI_HISTORY_INTERVAL = "5min"
 CANDLE_INTERVAL = "1"  # minutes
+MINUTE_MS = 60_000
 RATIO_PERIOD = "5min"  # the venue's name of the period
 RATIO_PERIOD_STORED = "5m"  # the canonical name stored with the ratio
 REFERENCE_INTERVAL_S = 3_600.0  # instruments and risk-limit tiers change rarely
@@ -184,7 +185,8 @@ class BybitConnector:
             "limit": endpoint.page_limit or 1000,
         }
         payload = await self.http.get(endpoint.path, params, weight=endpoint.weight)
-        return list(parse_rest.parse_klines(payload, _now_ms(), interval=CANDLE_INTERVAL))
+        now = _now_ms()
+        return paging.closed_bars(list(parse_rest.parse_klines(payload, now, interval=CANDLE_INTERVAL)), MINUTE_MS, now)
 
     async def _ratio_page(self, native: str, start: int, end: int) -> list[Record]:
         endpoint = endpoints.ACCOUNT_RATIO

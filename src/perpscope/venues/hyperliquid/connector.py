@@ -126,7 +126,8 @@ class HyperliquidConnector:
         body = endpoints.candle_snapshot_request(coin, CANDLE_INTERVAL, start, end)
         rows = min((end - start) // MINUTE_MS + 1, endpoints.CANDLES_AVAILABLE)
         payload = await self.http.post(endpoints.INFO.path, body, weight=INFO_WEIGHT + rows // 60)  # +1 per 60 rows
-        return list(parse_rest.parse_candle_snapshot(payload, _now_ms()))
+        now = _now_ms()
+        return paging.closed_bars(list(parse_rest.parse_candle_snapshot(payload, now)), MINUTE_MS, now)
 
     async def _funding_page(self, coin: str, start: int, end: int) -> list[Record]:
         body = endpoints.funding_history_request(coin, start, end)
