@@ -22,6 +22,7 @@ MAX_ROWS_PRICE = 400  # heatmap price rows sent
 MAX_VENUES = 8
 MAX_PUSH_CLIENTS = 32  # open live-push connections; more get 503
 CACHE_ENTRIES = 4  # heatmap results kept per process (a year's grid is ~20 MB)
+HEATMAP_REFRESH_S = 60.0  # the latest heatmap and map are rerun on new data at most this often
 
 SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,15}(-[A-Za-z0-9]{1,10}-PERP)?$"
 VENUE_PATTERN = r"^[a-z0-9_]{1,20}$"

@@ -40,13 +40,15 @@ def heatmap(
     chosen = limits.venues(venue)
     span = limits.window_ms(range, "range")
     column_ms = limits.HEATMAP_RANGES[range]
-    end = service.latest_bar_time(api.store, symbol, chosen) + 1
-    key = (symbol.upper(), tuple(chosen or ()), range, board.data_version(api.store, symbol))
-    result = context(request).cache.get(
-        "heatmap",
-        key,
-        lambda: service.heatmap(api.store, symbol, end - span, end, HeatmapConfig(column_ms=column_ms), chosen),
-    )
+    latest = service.latest_bar_time(api.store, symbol, chosen) + 1
+
+    def run() -> tuple[int, service.HeatmapResult]:
+        config = HeatmapConfig(column_ms=column_ms)
+        return latest, service.heatmap(api.store, symbol, latest - span, latest, config, chosen)
+
+    key = (symbol.upper(), tuple(chosen or ()), range)
+    version = board.data_version(api.store, symbol)
+    end, result = context(request).cache.recent("heatmap", key, version, run, limits.HEATMAP_REFRESH_S)
     start = max(limits.moment(since, "since") or end - span, end - span)
     stop = min(limits.moment(until, "until") or end, end)
     if start >= stop:
@@ -75,8 +77,13 @@ def liquidation_map(request: Request, api: Api, symbol: Symbol = "BTC", venue: V
     chosen = limits.venues(venue)
     moment = limits.moment(at, "at")
     at_bar = moment if moment is not None else service.latest_bar_time(api.store, symbol, chosen)
-    key = (symbol.upper(), tuple(chosen or ()), at_bar, board.data_version(api.store, symbol))
-    return JSON(context(request).cache.get("map", key, lambda: _map(api, symbol, at_bar, chosen)))
+    cache, version = context(request).cache, board.data_version(api.store, symbol)
+    if moment is not None:
+        key = (symbol.upper(), tuple(chosen or ()), at_bar, version)
+        return JSON(cache.get("map", key, lambda: _map(api, symbol, at_bar, chosen)))
+    latest = (symbol.upper(), tuple(chosen or ()), "latest")  # the newest bar's map, rerun at most once a refresh
+    refresh = limits.HEATMAP_REFRESH_S
+    return JSON(cache.recent("map", latest, version, lambda: _map(api, symbol, at_bar, chosen), refresh))
 
 
 def _map(api: Perpscope, symbol: str, at: int, venues: list[str] | None) -> dict[str, Any]:
