@@ -33,7 +33,8 @@ PATHS = frozenset({KLINES_PATH, MARK_KLINES_PATH, LONG_SHORT_PATH, TAKER_PATH})
 EXCHANGE_INFO_PATH = "/fapi/v1/exchangeInfo"
 FUNDING_INFO_PATH = "/fapi/v1/fundingInfo"
 LEVERAGE_BRACKET_PATH = "/fapi/v1/leverageBracket"
-REFERENCE_PATHS = frozenset({EXCHANGE_INFO_PATH, FUNDING_INFO_PATH, LEVERAGE_BRACKET_PATH})
+TIME_PATH = "/fapi/v1/time"
+REFERENCE_PATHS = frozenset({EXCHANGE_INFO_PATH, FUNDING_INFO_PATH, LEVERAGE_BRACKET_PATH, TIME_PATH})
 LISTED = ("BTC", "ETH")  # listed whatever the market played; bases with marks or tiers are listed too
 MINUTE_MS = 60_000
 # Served for a base no MarginTiersEvent was published for: METHOD.md's BTCUSDT brackets 1-3 (snapshot 2024-10-24),
@@ -206,6 +207,8 @@ def _takers(rows: list[TakerEvent]) -> RestAnswer:
 def reference(path: str, query: Mapping[str, str], state: MarketState, secret: str | None) -> RestAnswer:
     """Reference data, compared by the tests, not ledgered as market data."""
     listed = sorted({*LISTED, *state.marks, *state.tiers})
+    if path == TIME_PATH:
+        return RestAnswer(200, {"serverTime": _now_ms()}, ())
     if path == FUNDING_INFO_PATH:
         return RestAnswer(200, [], ())  # only symbols with an adjusted interval or cap are listed: none here
     if path == EXCHANGE_INFO_PATH:

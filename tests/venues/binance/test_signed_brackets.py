@@ -126,3 +126,26 @@ def test_a_wrong_secret_stops_the_venue_with_binances_message(tmp_path: Path) ->
     message = collector.errors["binance"]
     assert "HTTP 400" in message and "-1022" in message and "Signature for this request is not valid." in message
     assert wrong not in message and SECRET not in message
+
+
+def test_a_clock_thirty_seconds_ahead_is_corrected_from_the_server_time() -> None:
+    async def ask() -> tuple[int, int, int]:
+        async with FakeVenue(BinanceDialect(api_secret=SECRET)) as venue:
+            await venue.publish(MarginTiersEvent("BTC", 1, BTC_BRACKETS))
+            ahead = SigningTransport(ApiKey("the-key", SECRET), clock=lambda: time.time_ns() // 1_000_000 + 30_000)
+            async with httpx.AsyncClient(transport=ahead, base_url=venue.rest_url) as client:
+                first = await client.get("/fapi/v1/leverageBracket", params={"symbol": "BTCUSDT"})
+                second = await client.get("/fapi/v1/leverageBracket", params={"symbol": "BTCUSDT"})
+            return first.status_code, second.status_code, ahead.offset_ms
+
+    first, second, offset = asyncio.run(ask())
+    assert (first, second) == (200, 200)  # refused with -1021 once, behind the scenes, then signed on Binance's time
+    assert -31_000 < offset < -29_000
+
+
+def test_a_proxy_prefix_is_still_signed() -> None:
+    transport = SigningTransport(ApiKey("the-key", SECRET), clock=lambda: 1_499_827_319_559)
+    signed = transport.sign(
+        httpx.Request("GET", "https://proxy.example/binance/fapi/v1/leverageBracket?symbol=BTCUSDT")
+    )
+    assert "signature=" in signed.url.query.decode() and signed.headers["X-MBX-APIKEY"] == "the-key"

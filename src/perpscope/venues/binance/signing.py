@@ -3,7 +3,9 @@
 Binance signs the query string: ``signature`` = hex HMAC-SHA256 of ``param=value&...`` (``timestamp`` and
 ``recvWindow`` included) under the API secret, sent with the key in the ``X-MBX-APIKEY`` header (docs: USDⓈ-M
 general info, "SIGNED Endpoint Security"). The signing happens in an httpx transport, per attempt, so a retry
-carries a fresh timestamp. The secret is never logged, shown or put in an error message.
+carries a fresh timestamp. A clock too far from Binance's is refused (code -1021): the transport then reads the
+server time (``GET /fapi/v1/time``), keeps the difference, and signs again once. The secret is never logged, shown
+or put in an error message.
 """
 
 from __future__ import annotations
@@ -16,12 +18,19 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import httpx
+import msgspec
 
 from perpscope.venues.binance import endpoints
 
 API_KEY_HEADER = "X-MBX-APIKEY"
 RECV_WINDOW_MS = 5_000  # how long after ``timestamp`` Binance accepts the request (its default)
-SIGNED_PATHS = frozenset({endpoints.LEVERAGE_BRACKET.path})
+SIGNED_PATHS = (endpoints.LEVERAGE_BRACKET.path,)  # matched at the end of the path: a proxy may put a prefix before
+TIME_PATH = "/fapi/v1/time"
+OUTSIDE_RECV_WINDOW = b'"code":-1021'
+
+
+class _ServerTime(msgspec.Struct):
+    serverTime: int
 
 
 @dataclass(frozen=True)
@@ -58,19 +67,38 @@ class SigningTransport(httpx.AsyncBaseTransport):
         self.credentials = credentials
         self.inner = inner or httpx.AsyncHTTPTransport()
         self.clock = clock
+        self.offset_ms = 0  # Binance's clock minus ours, once a request was refused for its timestamp
 
     def sign(self, request: httpx.Request) -> httpx.Request:
-        if request.url.path not in SIGNED_PATHS:
+        if not request.url.path.endswith(SIGNED_PATHS):
             return request
         params = [(name, value) for name, value in request.url.params.multi_items() if name != "signature"]
-        query = signed_query(params, self.credentials.secret, self.clock())
+        query = signed_query(params, self.credentials.secret, self.clock() + self.offset_ms)
         headers = httpx.Headers(request.headers)
         headers[API_KEY_HEADER] = self.credentials.key
         url = request.url.copy_with(query=query.encode())
         return httpx.Request(request.method, url, headers=headers, extensions=request.extensions)  # keeps timeouts
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(self.sign(request))
+        if response.status_code != 400 or not request.url.path.endswith(SIGNED_PATHS):
+            return response
+        body = await response.aread()
+        if OUTSIDE_RECV_WINDOW not in body.replace(b" ", b""):
+            return response
+        await response.aclose()
+        await self._correct_clock(request)
         return await self.inner.handle_async_request(self.sign(request))
+
+    async def _correct_clock(self, request: httpx.Request) -> None:
+        """Keep Binance's time minus ours, from ``/fapi/v1/time`` (the middle of the round trip as our time)."""
+        path = request.url.path.removesuffix(endpoints.LEVERAGE_BRACKET.path) + TIME_PATH
+        asked = self.clock()
+        answer = await self.inner.handle_async_request(
+            httpx.Request("GET", request.url.copy_with(path=path, query=None), extensions=request.extensions)
+        )
+        server = msgspec.json.decode(await answer.aread(), type=_ServerTime).serverTime
+        self.offset_ms = server - (asked + self.clock()) // 2
 
     async def aclose(self) -> None:
         await self.inner.aclose()
