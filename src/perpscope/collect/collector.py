@@ -27,6 +27,7 @@ from perpscope.errors import ParseError, VenueError
 from perpscope.store.base import Store
 
 log = logging.getLogger(__name__)
+RETRY_FAILED_POLL_S = 60.0  # a poll that failed after having worked is tried again this soon at the latest
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class Collector:
                 self.status.poll_failures += 1
                 self.status.stream(plan.key).last_error = str(error)
                 failing_since = failing_since or succeeded_at
+                await asyncio.sleep(min(plan.interval_s, RETRY_FAILED_POLL_S))  # hourly reference data: not an hour
+                continue
             else:
                 received = now_ms()
                 self._take(connector, plan.key, payload.decode("utf-8", errors="replace"), received)
