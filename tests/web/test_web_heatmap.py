@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from perpscope.analytics.heatmap.outputs import Heatmap
 from perpscope.api import Perpscope
 from perpscope.service import heatmap as service
 from perpscope.web import grids
+from perpscope.web.app import create_app, shared
 from perpscope.web.limits import HEATMAP_RANGES
 
 
@@ -100,3 +103,18 @@ def test_heatmap_window_by_hand_in_time_order_and_not() -> None:
     again = grids.heatmap_window(shuffled, minute, minute, 3 * minute, 1, 100, edges[1], edges[4])
     assert again["long"].tolist() == [[30, 40, 50]] and again["times"].tolist() == [minute]
     assert grids.heatmap_window(ordered, minute, 3 * minute, minute, 1, 100)["times"] == []  # an empty window
+
+
+def test_the_default_heatmap_is_warmed_at_start(market_api: Perpscope) -> None:
+    app = create_app(shared(market_api), push=False, warm=True)
+    with TestClient(app) as client:
+        cache = app.state.web.cache
+        deadline = time.monotonic() + 30
+        while cache.held("heatmap") == 0:
+            assert time.monotonic() < deadline, "the warm-up stored nothing"
+            time.sleep(0.05)
+        answer = client.get("/api/heatmap", params={"symbol": "BTC", "range": "24h"})
+        assert answer.status_code == 200
+        assert (cache.hits, cache.misses) == (1, 1)  # the request used the run made at start
+        other = client.get("/api/heatmap", params={"symbol": "BTC", "range": "3d"})
+        assert other.status_code == 200 and cache.misses == 2  # any other range is run on demand, as before

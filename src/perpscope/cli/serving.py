@@ -97,7 +97,7 @@ def serve_database(settings: Settings, host: str, port: int, reports: Path | Non
 
     with open_store(settings.db, read_only=True, lock_timeout_s=settings.store.lock_timeout_s) as store:
         store.schema_version()  # fails now, clearly, if the database is missing or newer than this perpscope
-    app = create_app(per_request(settings.db, settings), reports_dir=reports)
+    app = create_app(per_request(settings.db, settings), reports_dir=reports, warm=True)
     _announce(host, port, settings.db, reports)
     # Open live-push streams never end by themselves: give them a second at shutdown, then close them.
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
@@ -130,7 +130,11 @@ def _serve_collecting(
     collector = Collector(connectors, store)
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(shared(api), reports_dir=reports), host, port, log_level="warning", timeout_graceful_shutdown=1
+            create_app(shared(api), reports_dir=reports, warm=True),
+            host,
+            port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
         )
     )
     _announce(host, port, settings.db, reports, collecting=venues)

@@ -9,8 +9,10 @@ Perpscope of a process that holds the store itself (``serve --collect``, tests, 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -79,8 +81,11 @@ def create_app(
     push_interval_s: float = 0.25,
     push: bool = True,
     title: str = "perpscope",
+    warm: bool = False,
 ) -> FastAPI:
-    """The dashboard. ``push_interval_s``: how often the live push polls the store for newly received rows."""
+    """The dashboard. ``push_interval_s``: how often the live push polls the store for newly received rows.
+    ``warm``: run the default heatmap (BTC, 24 h) in the background at start, so the first visitor need not wait
+    for the model (0.5 s for 24 h of 4 venues)."""
     from perpscope.web.routes import analysis, heatmap, market, pages  # routes import WebContext from here
 
     hub = PushHub(opener, push_interval_s) if push else None
@@ -94,12 +99,17 @@ def create_app(
         gc.freeze()
         if hub is not None:
             hub.start()
+        warming = threading.Thread(target=heatmap.warm, args=(opener, context.cache), name="heatmap warm-up")
+        if warm:
+            warming.start()
         try:
             yield
         finally:
             gc.unfreeze()  # collectable again at exit (DuckDB's bindings report objects never freed as leaks)
             if hub is not None:
                 await hub.stop()
+            if warming.is_alive():
+                await asyncio.to_thread(warming.join)  # a model run in flight must end before the store closes
 
     app = FastAPI(
         title="perpscope dashboard API",

@@ -47,6 +47,11 @@ class ResultCache:
                 found.popitem(last=False)
         return value
 
+    def held(self, kind: str) -> int:
+        """How many results of ``kind`` are kept now."""
+        with self._lock:
+            return len(self._kinds.get(kind, ()))
+
     def recent(self, kind: str, key: Hashable, version: Hashable, compute: Callable[[], T], max_age_s: float) -> T:
         """The result for ``key`` computed from data ``version``, or one computed from older data less than
         ``max_age_s`` ago; else ``compute()``, stored with the version and the time."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -12,10 +15,12 @@ from perpscope.api import Perpscope
 from perpscope.service import dashboard as board
 from perpscope.service import heatmap as service
 from perpscope.web import grids, limits
+from perpscope.web.cache import ResultCache
 from perpscope.web.responses import JSON
 from perpscope.web.routes import Api, Symbol, Time, Venues, context
 
 router = APIRouter(prefix="/api", tags=["heatmap"])
+log = logging.getLogger(__name__)
 
 Range = Literal["12h", "24h", "3d", "7d", "30d", "90d", "180d", "1y"]
 Price = Annotated[float | None, Query(gt=0, lt=1e9, description="USD")]
@@ -40,15 +45,7 @@ def heatmap(
     chosen = limits.venues(venue)
     span = limits.window_ms(range, "range")
     column_ms = limits.HEATMAP_RANGES[range]
-    latest = service.latest_bar_time(api.store, symbol, chosen) + 1
-
-    def run() -> tuple[int, service.HeatmapResult]:
-        config = HeatmapConfig(column_ms=column_ms)
-        return latest, service.heatmap(api.store, symbol, latest - span, latest, config, chosen)
-
-    key = (symbol.upper(), tuple(chosen or ()), range)
-    version = board.data_version(api.store, symbol)
-    end, result = context(request).cache.recent("heatmap", key, version, run, limits.HEATMAP_REFRESH_S)
+    end, result = latest_run(api, context(request).cache, symbol, chosen, range)
     start = max(limits.moment(since, "since") or end - span, end - span)
     stop = min(limits.moment(until, "until") or end, end)
     if start >= stop:
@@ -72,6 +69,23 @@ def heatmap(
     )
 
 
+def latest_run(
+    api: Perpscope, cache: ResultCache, symbol: str, venues: list[str] | None, range: str
+) -> tuple[int, service.HeatmapResult]:
+    """The model run over ``range`` up to the newest stored bar (its end, ms, and the result), from ``cache`` when
+    one less than ``limits.HEATMAP_REFRESH_S`` old is there."""
+    span, column_ms = limits.window_ms(range, "range"), limits.HEATMAP_RANGES[range]
+    latest = service.latest_bar_time(api.store, symbol, venues) + 1
+
+    def run() -> tuple[int, service.HeatmapResult]:
+        config = HeatmapConfig(column_ms=column_ms)
+        return latest, service.heatmap(api.store, symbol, latest - span, latest, config, venues)
+
+    key = (symbol.upper(), tuple(venues or ()), range)
+    version = board.data_version(api.store, symbol)
+    return cache.recent("heatmap", key, version, run, limits.HEATMAP_REFRESH_S)
+
+
 @router.get("/heatmap/map", summary="The estimated liquidation map at a time, and what a move would put at risk")
 def liquidation_map(request: Request, api: Api, symbol: Symbol = "BTC", venue: Venues = None, at: Time = None) -> JSON:
     chosen = limits.venues(venue)
@@ -91,3 +105,16 @@ def _map(api: Perpscope, symbol: str, at: int, venues: list[str] | None) -> dict
     units = {"price": "USD", "long_usd": "USD of long levels per bin", "short_usd": "USD of short levels per bin"}
     units["cumulative_usd"] = "USD a move from the price to the bin's middle would cross"
     return {**grids.map_view(result.map), "notes": list(result.notes), "units": units}
+
+
+def warm(
+    opener: Callable[[], AbstractContextManager[Perpscope]], cache: ResultCache, symbol: str = "BTC", range: str = "24h"
+) -> None:
+    """Run the page's default heatmap (BTC, 24 h, every venue) into ``cache``, so that the first visitor does not
+    wait for the model; nothing when the database has no such symbol. Errors are logged: the page still works."""
+    try:
+        with opener() as api:
+            if symbol in board.markets(api.store):
+                latest_run(api, cache, symbol, None, range)
+    except Exception as error:  # a warm-up must never stop the server; the request will say what is wrong
+        log.warning("heatmap warm-up skipped: %s", error)
