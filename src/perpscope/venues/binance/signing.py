@@ -97,7 +97,12 @@ class SigningTransport(httpx.AsyncBaseTransport):
         answer = await self.inner.handle_async_request(
             httpx.Request("GET", request.url.copy_with(path=path, query=None), extensions=request.extensions)
         )
-        server = msgspec.json.decode(await answer.aread(), type=_ServerTime).serverTime
+        try:
+            server = msgspec.json.decode(await answer.aread(), type=_ServerTime).serverTime
+        except msgspec.DecodeError:
+            return  # no usable time: the request is signed again as before, and Binance's refusal stands
+        finally:
+            await answer.aclose()
         self.offset_ms = server - (asked + self.clock()) // 2
 
     async def aclose(self) -> None:
